@@ -1,0 +1,58 @@
+# Sala: two commands. `make demo` serves the demo site; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+TEST_SYSTEM_PACKAGES := chromium poppler-utils zbar-tools
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test bootstrap bootstrap-dev sysdeps sysdeps-test messages lint serve clean
+
+demo: bootstrap
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Serving Sala on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: bootstrap-dev
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run --settings=lms.settings.test
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bootstrap: sysdeps $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+
+bootstrap-dev: sysdeps sysdeps-test $(VENV)/.installed-dev
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+sysdeps:
+	@scripts/ensure-packages $(SYSTEM_PACKAGES)
+
+sysdeps-test:
+	@scripts/ensure-packages $(TEST_SYSTEM_PACKAGES)
+
+messages:
+	$(PY) manage.py makemessages --all --no-location --ignore=.venv --ignore=vendor_locale
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var db.sqlite3

@@ -1,0 +1,21 @@
+from django import template
+from django.urls import translate_url
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.simple_tag
+def translated_path(request, language=None):
+    """The current path; set_language swaps its language prefix.
+
+    Django's set_language translates the ``next`` URL itself, so the switcher can
+    pass the current path as it is, query string included.
+    """
+    return request.get_full_path()
+
+
+@register.simple_tag
+def url_in_language(request, language):
+    """The current page's address in another language (for hreflang links)."""
+    return translate_url(request.get_full_path(), language or get_language())
