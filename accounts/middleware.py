@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.selectors import user_requires_mfa, user_has_mfa
+from accounts.selectors import user_has_mfa, user_requires_mfa
 
 
 class RequireMFAMiddleware:
@@ -32,7 +32,8 @@ class RequireMFAMiddleware:
             messages.warning(
                 request,
                 _(
-                    "Your role requires two-factor authentication. Set it up to continue."
+                    "Your role requires two-factor authentication. "
+                    "Set it up to continue."
                 ),
             )
             return redirect("mfa_activate_totp")
