@@ -6,10 +6,11 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from courses.routing import LocaleFallbackMixin
 from lms.blocks import HomeBodyBlock
 
 
-class HomePage(Page):
+class HomePage(LocaleFallbackMixin, Page):
     """The root of each locale's tree: explains Sala to its three audiences."""
 
     intro = RichTextField(
@@ -28,7 +29,7 @@ class HomePage(Page):
     ]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = []
+    subpage_types = ["courses.CourseIndexPage"]
 
     class Meta:
         verbose_name = _("home page")

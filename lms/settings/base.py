@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "lms",
     "accounts",
     "competencies",
+    "courses",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -171,6 +172,8 @@ WAGTAIL_SITE_NAME = "Sala"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Wagtail queues search-index updates as Django tasks; run them in-process.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 SITE_ID = 1
 
