@@ -18,10 +18,15 @@ EDITOR_COLLECTION_PERMISSIONS = [
     ("wagtaildocs", "change_document"),
     ("wagtaildocs", "choose_document"),
 ]
+EDITOR_MODEL_PERMISSIONS = [("simple_translation", "submit_translation")]
 
 
 def sync_role_permissions(sender, **kwargs):
-    if getattr(sender, "name", None) != "accounts":
+    # Permissions are created app by app in post_migrate, so wait for the last app.
+    from django.apps import apps
+
+    with_models = [c for c in apps.get_app_configs() if c.models_module is not None]
+    if sender.name != with_models[-1].name:
         return
     administrator = Group.objects.filter(name=roles.ADMINISTRATOR).first()
     if administrator:
@@ -29,6 +34,12 @@ def sync_role_permissions(sender, **kwargs):
     editor = Group.objects.filter(name=roles.EDITOR).first()
     if editor:
         _grant_wagtail_editing(editor)
+        for app_label, codename in EDITOR_MODEL_PERMISSIONS:
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission:
+                editor.permissions.add(permission)
 
 
 def _grant_wagtail_editing(group):
