@@ -49,6 +49,14 @@ class Framework(BilingualMixin, models.Model):
     description_km = models.TextField(_("description in Khmer"), blank=True)
     source = models.TextField(_("source"), blank=True)
     is_default = models.BooleanField(_("default framework"), default=False)
+    is_provisional = models.BooleanField(
+        _("provisional clusters and competences"),
+        default=False,
+        help_text=_(
+            "Tick while the clusters and competences are placeholders awaiting the "
+            "official list; the public page then says so."
+        ),
+    )
     mastery_threshold = models.DecimalField(
         _("mastery threshold"),
         max_digits=4,
