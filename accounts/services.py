@@ -17,17 +17,32 @@ PROFILE_FIELDS = (
 )
 
 
-def user_profile_update(*, user: User, **fields) -> User:
-    """Set profile fields on a user; unknown keys are ignored by design of the form."""
-    for name in PROFILE_FIELDS:
-        if name in fields:
-            setattr(user, name, fields[name])
-    user.save()
+def user_profile_update(
+    *,
+    user: User,
+    full_name_km: str,
+    full_name_latin: str,
+    learner_kind: str,
+    institution: Institution | None,
+    position: str = "",
+    phone: str = "",
+    preferred_language: str,
+) -> User:
+    """Replace the profile a person gives at sign-up and on their profile page."""
+    user.full_name_km = full_name_km.strip()
+    user.full_name_latin = full_name_latin.strip()
+    user.learner_kind = learner_kind
+    user.institution = institution
+    user.position = position.strip()
+    user.phone = phone.strip()
+    user.preferred_language = preferred_language
+    user.save(update_fields=PROFILE_FIELDS)
     return user
 
 
 @transaction.atomic
 def user_role_set(*, user: User, role: str, member: bool = True) -> None:
+    """Add the user to a role's group, or take them out of it."""
     if role not in roles.ALL:
         raise ValueError(f"Unknown role {role!r}")
     group = Group.objects.get(name=role)

@@ -17,6 +17,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
+    path("accounts/profile/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("framework/", include("competencies.urls")),
     path("learning/", include("courses.urls")),
