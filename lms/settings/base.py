@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "accounts",
     "competencies",
     "courses",
+    "assessments",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -170,6 +171,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # Attempts are also closed by a task queued for their deadline; this sweep
+    # catches any whose task was lost.
+    "close-overdue-attempts": {
+        "task": "assessments.tasks.attempts_close_overdue",
+        "schedule": 60.0,
+    },
+}
 
 WAGTAIL_SITE_NAME = "Sala"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
