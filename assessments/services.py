@@ -149,9 +149,8 @@ def attempt_start(*, user, quiz: QuizPage, now=None, rng=None) -> Attempt:
     if deadline is not None:
         from assessments import tasks
 
-        transaction.on_commit(
-            lambda: tasks.attempt_close_if_overdue.apply_async((attempt.pk,), eta=deadline)
-        )
+        close = tasks.attempt_close_if_overdue
+        transaction.on_commit(lambda: close.apply_async((attempt.pk,), eta=deadline))
     return attempt
 
 

@@ -180,8 +180,10 @@ def course_page_context(*, course: CoursePage, user) -> dict:
     targets = list(
         course.competence_targets.select_related("competence__area", "level")
     )
+    extras = list(course.get_children().live().public().not_type(LessonPage).specific())
     return {
         "outline": outline,
+        "extras": extras,
         "enrolment": enrolment,
         "is_enrolled": bool(
             enrolment and enrolment.status != Enrolment.Status.WITHDRAWN
