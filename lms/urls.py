@@ -13,10 +13,12 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("i18n/setlang/", set_language, name="set_language"),
 ]
 
 urlpatterns += i18n_patterns(
+    # Under the language prefix, so that set_language resolves the page it is
+    # asked to translate in the page's own language, whatever the browser prefers.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/profile/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("framework/", include("competencies.urls")),

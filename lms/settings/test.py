@@ -12,5 +12,6 @@ STORAGES = {
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 ACCOUNT_RATE_LIMITS = False
 WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
 # Tests run Celery tasks in-process; the worker integration test starts its own worker.
 CELERY_TASK_ALWAYS_EAGER = True

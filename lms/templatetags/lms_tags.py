@@ -1,6 +1,6 @@
 from django import template
 from django.urls import translate_url
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 
 register = template.Library()
 
@@ -19,3 +19,13 @@ def translated_path(request, language=None):
 def url_in_language(request, language):
     """The current page's address in another language (for hreflang links)."""
     return translate_url(request.get_full_path(), language or get_language())
+
+
+# Django names Khmer "Khmer" even in Khmer; a reader of Khmer looks for ខ្មែរ.
+LOCAL_LANGUAGE_NAMES = {"km": "ខ្មែរ"}
+
+
+@register.simple_tag
+def language_name_local(code):
+    """A language's name written in that language, as shown in the switcher."""
+    return LOCAL_LANGUAGE_NAMES.get(code) or get_language_info(code)["name_local"]

@@ -1,0 +1,46 @@
+"""Build the demo site: home pages in Khmer and English, the DMIL framework, the
+demo courses and one account per role. Safe to run again: what exists is left as
+it is."""
+
+from django.core.management.base import BaseCommand
+
+from accounts.selectors import user_requires_mfa
+from competencies.services import framework_load_default
+from courses.demo import demo_courses_load
+from lms.demo_content import DEMO_ACCOUNTS, DEMO_PASSWORD
+from lms.services import demo_account_ensure, site_home_ensure
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo site (home pages in km and en, the default competency "
+        "framework, the demo courses, one account per role). Idempotent."
+    )
+
+    def handle(self, *args, **options):
+        home = site_home_ensure()
+        framework = framework_load_default()
+        courses = demo_courses_load(home_km=home)
+        users = []
+        for account in DEMO_ACCOUNTS:
+            user, _created = demo_account_ensure(password=DEMO_PASSWORD, **account)
+            users.append((user, account["role"]))
+
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo site ready: home page {home.title!r} (km) and its English "
+                f"translation, the {framework.code} framework, {len(courses)} "
+                f"courses, {len(users)} demo accounts."
+            )
+        )
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for every account: {DEMO_PASSWORD})")
+        width = max(len(user.email) for user, _role in users)
+        for user, role in users:
+            note = "  sets up TOTP at first login" if user_requires_mfa(user) else ""
+            self.stdout.write(f"  {user.email:<{width}}  {role:<13}{note}")
+        self.stdout.write(
+            "Trainers, editors and administrators must set up two-factor login with "
+            "an authenticator app (Aegis, FreeOTP, Google Authenticator...) the first "
+            "time they log in; learners log in with the password only."
+        )
