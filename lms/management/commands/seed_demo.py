@@ -1,10 +1,11 @@
 """Build the demo site: home pages in Khmer and English, the DMIL framework, the
-demo courses and one account per role. Safe to run again: what exists is left as
-it is."""
+demo courses and quizzes, and one account per role. Safe to run again: what exists
+is left as it is."""
 
 from django.core.management.base import BaseCommand
 
 from accounts.selectors import user_requires_mfa
+from assessments.demo import demo_quizzes_load
 from competencies.services import framework_load_default
 from courses.demo import demo_courses_load
 from lms.demo_content import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -14,13 +15,14 @@ from lms.services import demo_account_ensure, site_home_ensure
 class Command(BaseCommand):
     help = (
         "Create the demo site (home pages in km and en, the default competency "
-        "framework, the demo courses, one account per role). Idempotent."
+        "framework, the demo courses and quizzes, one account per role). Idempotent."
     )
 
     def handle(self, *args, **options):
         home = site_home_ensure()
         framework = framework_load_default()
         courses = demo_courses_load(home_km=home)
+        quizzes = demo_quizzes_load()
         users = []
         for account in DEMO_ACCOUNTS:
             user, _created = demo_account_ensure(password=DEMO_PASSWORD, **account)
@@ -30,7 +32,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo site ready: home page {home.title!r} (km) and its English "
                 f"translation, the {framework.code} framework, {len(courses)} "
-                f"courses, {len(users)} demo accounts."
+                f"courses, {len(quizzes)} quizzes, {len(users)} demo accounts."
             )
         )
         self.stdout.write("")
@@ -38,7 +40,7 @@ class Command(BaseCommand):
         width = max(len(user.email) for user, _role in users)
         for user, role in users:
             note = "  sets up TOTP at first login" if user_requires_mfa(user) else ""
-            self.stdout.write(f"  {user.email:<{width}}  {role:<13}{note}")
+            self.stdout.write(f"  {user.email:<{width}}  {role:<13}{note}".rstrip())
         self.stdout.write(
             "Trainers, editors and administrators must set up two-factor login with "
             "an authenticator app (Aegis, FreeOTP, Google Authenticator...) the first "
