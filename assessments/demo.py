@@ -91,6 +91,8 @@ def _quiz(course, locale_en, *, slug, spec, questions, **settings) -> QuizPage:
     quiz_en.title = spec["title_en"]
     quiz_en.intro = spec.get("intro_en", "")
     quiz_en.save_revision().publish()
+    if settings.get("is_diagnostic"):
+        quiz_en.move(quiz_en.get_parent(), pos="first-child")
     return quiz
 
 

@@ -33,12 +33,21 @@ def segment(text: str) -> str:
     """Put a space between Khmer words so that word-based indexes can find them."""
     if not text:
         return ""
-    text = strip_zero_width(unicodedata.normalize("NFC", text))
+    text = fold_khmer(strip_zero_width(unicodedata.normalize("NFC", text)))
     return KHMER_RE.sub(lambda m: " ".join(khmer_words(m.group(0))), text)
 
 
 def strip_zero_width(text: str) -> str:
     return ZERO_WIDTH_RE.sub("", text)
+
+
+# Subscript DA (្ដ) and subscript TA (្ត) look the same and are typed both ways.
+COENG_DA, COENG_TA = "\u17d2\u178a", "\u17d2\u178f"
+
+
+def fold_khmer(text: str) -> str:
+    """One spelling for letters that look alike, so search and answers match."""
+    return text.replace(COENG_DA, COENG_TA)
 
 
 def to_ascii_digits(text: str) -> str:

@@ -17,7 +17,17 @@ from courses import services as course_services
 from tests.courses.conftest import framework, make_course, site_tree  # noqa: F401
 
 
-def make_question(bank, framework, *, kind="single", level="L1", competence="4.2", points=1, key=None, **extra):
+def make_question(
+    bank,
+    framework,
+    *,
+    kind="single",
+    level="L1",
+    competence="4.2",
+    points=1,
+    key=None,
+    **extra,
+):
     level_obj = ProficiencyLevel.objects.get(framework=framework, code=level)
     question = Question.objects.create(
         bank=bank,
@@ -61,7 +71,9 @@ def make_question(bank, framework, *, kind="single", level="L1", competence="4.2
 
 
 def make_quiz(course, questions, **settings):
-    quiz = QuizPage(title="តេស្តចុងក្រោយ", slug=settings.pop("slug", "final-quiz"), **settings)
+    quiz = QuizPage(
+        title="តេស្តចុងក្រោយ", slug=settings.pop("slug", "final-quiz"), **settings
+    )
     for question in questions:
         quiz.fixed_questions.add(QuizQuestion(question=question))
     course.add_child(instance=quiz)
@@ -71,12 +83,16 @@ def make_quiz(course, questions, **settings):
 
 @pytest.fixture
 def bank(db):
-    return QuestionBank.objects.create(name_en="Safety bank", name_km="ធនាគារសំណួរសុវត្ថិភាព")
+    return QuestionBank.objects.create(
+        name_en="Safety bank", name_km="ធនាគារសំណួរសុវត្ថិភាព"
+    )
 
 
 @pytest.fixture
 def learner(django_user_model):
-    return django_user_model.objects.create_user(email="learner@example.org", password="x-pass-123")
+    return django_user_model.objects.create_user(
+        email="learner@example.org", password="x-pass-123"
+    )
 
 
 @pytest.fixture
@@ -86,11 +102,31 @@ def course_with_quiz(site_tree, framework, bank, learner):  # noqa: F811
         make_question(bank, framework, kind="single", level="L1", key="s1"),
         make_question(bank, framework, kind="true_false", level="L1", key="tf"),
         make_question(bank, framework, kind="multiple", level="L2", key="m"),
-        make_question(bank, framework, kind="short_text", level="L2", key="st", accepted="ពាក្យសម្ងាត់\npassword"),
-        make_question(bank, framework, kind="numeric", level="L2", key="n", numeric_answer=Decimal(6), tolerance=0, competence="1.2"),
-        make_question(bank, framework, kind="ordering", level="L3", key="o", competence="1.2"),
+        make_question(
+            bank,
+            framework,
+            kind="short_text",
+            level="L2",
+            key="st",
+            accepted="ពាក្យសម្ងាត់\npassword",
+        ),
+        make_question(
+            bank,
+            framework,
+            kind="numeric",
+            level="L2",
+            key="n",
+            numeric_answer=Decimal(6),
+            tolerance=0,
+            competence="1.2",
+        ),
+        make_question(
+            bank, framework, kind="ordering", level="L3", key="o", competence="1.2"
+        ),
     ]
-    quiz = make_quiz(course, questions, shuffle_questions=False, shuffle_choices=False, pass_mark=60)
+    quiz = make_quiz(
+        course, questions, shuffle_questions=False, shuffle_choices=False, pass_mark=60
+    )
     course_services.enrolment_create(user=learner, course=course)
     return {"course": course, "lessons": lessons, "quiz": quiz, "questions": questions}
 

@@ -21,9 +21,18 @@ def start(client, quiz):
 def test_take_page_hides_correct_answers(client, learner, course_with_quiz):
     client.force_login(learner)
     attempt = start(client, course_with_quiz["quiz"])
-    html = client.get(reverse("assessments:attempt", args=[attempt.pk])).content.decode()
+    html = client.get(
+        reverse("assessments:attempt", args=[attempt.pk])
+    ).content.decode()
     assert "Which one is right?" in html or "តើមួយណាត្រឹមត្រូវ?" in html
-    for forbidden in ("is_correct", "Feedback Right", "មតិ", "ពាក្យសម្ងាត់", "Because it is", "correct"):
+    for forbidden in (
+        "is_correct",
+        "Feedback Right",
+        "មតិ",
+        "ពាក្យសម្ងាត់",
+        "Because it is",
+        "correct",
+    ):
         assert forbidden not in html
 
 
@@ -47,13 +56,17 @@ def test_autosave_then_reload_keeps_answers(client, learner, course_with_quiz):
     )
     # A reload (or starting again from the quiz page) resumes the same attempt.
     assert start(client, course_with_quiz["quiz"]).pk == attempt.pk
-    html = client.get(reverse("assessments:attempt", args=[attempt.pk])).content.decode()
+    html = client.get(
+        reverse("assessments:attempt", args=[attempt.pk])
+    ).content.decode()
     assert f'value="{right.pk}" checked' in html
     assert "ពាក្យ​សម្ងាត់" in html
     assert Response.objects.filter(attempt=attempt).count() == 2
 
 
-def test_submit_scores_once_and_reports_per_competence(client, learner, course_with_quiz):
+def test_submit_scores_once_and_reports_per_competence(
+    client, learner, course_with_quiz
+):
     client.force_login(learner)
     quiz = course_with_quiz["quiz"]
     attempt = start(client, quiz)
@@ -69,7 +82,9 @@ def test_submit_scores_once_and_reports_per_competence(client, learner, course_w
     assert CompetenceResult.objects.filter(attempt=attempt).count() == 2
     attempt.refresh_from_db()
     assert attempt.percent == 100
-    result = client.get(reverse("assessments:result", args=[attempt.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    result = client.get(
+        reverse("assessments:result", args=[attempt.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert result.status_code == 200
     lines = {line.competence.code: line for line in result.context["competences"]}
     assert lines["4.2"].level.code == "L2"  # L1 and L2 questions only
@@ -88,7 +103,9 @@ def test_wrong_answers_give_lower_levels(client, learner, course_with_quiz):
     client.post(reverse("assessments:submit", args=[attempt.pk]), data)
     levels = {
         r.competence.code: r.level_rank
-        for r in CompetenceResult.objects.filter(attempt=attempt).select_related("competence")
+        for r in CompetenceResult.objects.filter(attempt=attempt).select_related(
+            "competence"
+        )
     }
     assert levels == {"4.2": 1, "1.2": 3}
 
@@ -122,32 +139,55 @@ def test_forged_choice_and_foreign_question_are_refused(
     assert not Response.objects.filter(attempt=attempt).exists()
 
 
-def test_another_learners_attempt_is_not_found(client, learner, course_with_quiz, django_user_model):
+def test_another_learners_attempt_is_not_found(
+    client, learner, course_with_quiz, django_user_model
+):
     client.force_login(learner)
     attempt = start(client, course_with_quiz["quiz"])
-    intruder = django_user_model.objects.create_user(email="intruder@example.org", password="x")
+    intruder = django_user_model.objects.create_user(
+        email="intruder@example.org", password="x"
+    )
     client.force_login(intruder)
     q = course_with_quiz["questions"][0]
     for name in ("attempt", "result"):
-        assert client.get(reverse(f"assessments:{name}", args=[attempt.pk])).status_code == 404
-    assert client.post(reverse("assessments:save", args=[attempt.pk]), {f"q-{q.pk}": ""}).status_code == 404
-    assert client.post(reverse("assessments:submit", args=[attempt.pk]), {}).status_code == 404
+        assert (
+            client.get(reverse(f"assessments:{name}", args=[attempt.pk])).status_code
+            == 404
+        )
+    assert (
+        client.post(
+            reverse("assessments:save", args=[attempt.pk]), {f"q-{q.pk}": ""}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(reverse("assessments:submit", args=[attempt.pk]), {}).status_code
+        == 404
+    )
     attempt.refresh_from_db()
     assert attempt.status == Attempt.Status.IN_PROGRESS
 
 
 def test_quiz_needs_enrolment(client, course_with_quiz, django_user_model):
-    stranger = django_user_model.objects.create_user(email="s@example.org", password="x")
+    stranger = django_user_model.objects.create_user(
+        email="s@example.org", password="x"
+    )
     client.force_login(stranger)
-    response = client.post(reverse("assessments:start", args=[course_with_quiz["quiz"].pk]))
+    response = client.post(
+        reverse("assessments:start", args=[course_with_quiz["quiz"].pk])
+    )
     assert response.status_code == 403
     assert not Attempt.objects.exists()
 
 
-def test_deadline_is_enforced_by_the_server(client, learner, course_with_quiz, framework, bank):
+def test_deadline_is_enforced_by_the_server(
+    client, learner, course_with_quiz, framework, bank
+):
     course = course_with_quiz["course"]
     questions = course_with_quiz["questions"][:2]
-    quiz = make_quiz(course, questions, slug="timed", time_limit_minutes=10, shuffle_questions=False)
+    quiz = make_quiz(
+        course, questions, slug="timed", time_limit_minutes=10, shuffle_questions=False
+    )
     client.force_login(learner)
     start_time = timezone.now()
     with time_machine.travel(start_time, tick=False):
@@ -170,7 +210,9 @@ def test_deadline_is_enforced_by_the_server(client, learner, course_with_quiz, f
         assert attempt.status == Attempt.Status.SUBMITTED
         assert attempt.closed_by_deadline
         assert attempt.score == 1  # only the answer saved in time counts
-        assert not Response.objects.filter(attempt=attempt, question=questions[1]).exists()
+        assert not Response.objects.filter(
+            attempt=attempt, question=questions[1]
+        ).exists()
         response = client.post(reverse("assessments:submit", args=[attempt.pk]), {})
         assert response.status_code == 409
 
@@ -220,16 +262,23 @@ def test_feedback_after_close_is_hidden_until_then(client, learner, course_with_
     quiz.save_revision().publish()
     client.force_login(learner)
     attempt = start(client, quiz)
-    client.post(reverse("assessments:submit", args=[attempt.pk]), right_answers(course_with_quiz["questions"]))
+    client.post(
+        reverse("assessments:submit", args=[attempt.pk]),
+        right_answers(course_with_quiz["questions"]),
+    )
     html = client.get(reverse("assessments:result", args=[attempt.pk])).content.decode()
     assert "Feedback Right" not in html and "មតិ" not in html
     assert "Because it is" not in html and "ព្រោះវាត្រឹមត្រូវ" not in html
     with time_machine.travel(timezone.now() + timedelta(days=2)):
-        html = client.get(reverse("assessments:result", args=[attempt.pk])).content.decode()
+        html = client.get(
+            reverse("assessments:result", args=[attempt.pk])
+        ).content.decode()
         assert "ព្រោះវាត្រឹមត្រូវ" in html or "Because it is" in html
 
 
-def test_passing_required_quiz_completes_course(client, learner, course_with_quiz, django_capture_on_commit_callbacks):
+def test_passing_required_quiz_completes_course(
+    client, learner, course_with_quiz, django_capture_on_commit_callbacks
+):
     course = course_with_quiz["course"]
     client.force_login(learner)
     for lesson in course_with_quiz["lessons"]:
@@ -238,7 +287,10 @@ def test_passing_required_quiz_completes_course(client, learner, course_with_qui
     assert enrolment.status == Enrolment.Status.ACTIVE  # the quiz is still required
     attempt = start(client, course_with_quiz["quiz"])
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("assessments:submit", args=[attempt.pk]), right_answers(course_with_quiz["questions"]))
+        client.post(
+            reverse("assessments:submit", args=[attempt.pk]),
+            right_answers(course_with_quiz["questions"]),
+        )
     enrolment.refresh_from_db()
     assert enrolment.status == Enrolment.Status.COMPLETED
     page = client.get(course.url)
@@ -257,9 +309,14 @@ def test_submit_query_count_does_not_grow_with_questions(
     for size in (10, 60):
         questions = [
             make_question(
-                bank, framework, kind=kinds[i % 6], level=f"L{i % 3 + 1}",
-                competence="4.2" if i % 2 else "1.2", key=f"b{size}-{i}",
-                accepted="ok", numeric_answer=5,
+                bank,
+                framework,
+                kind=kinds[i % 6],
+                level=f"L{i % 3 + 1}",
+                competence="4.2" if i % 2 else "1.2",
+                key=f"b{size}-{i}",
+                accepted="ok",
+                numeric_answer=5,
             )
             for i in range(size)
         ]
@@ -268,7 +325,9 @@ def test_submit_query_count_does_not_grow_with_questions(
         attempt = start(client, quiz)
         data = right_answers(questions)
         with CaptureQueriesContext(connection) as run:
-            response = client.post(reverse("assessments:submit", args=[attempt.pk]), data)
+            response = client.post(
+                reverse("assessments:submit", args=[attempt.pk]), data
+            )
         assert response.status_code == 302
         counts.append(len(run.captured_queries))
         attempt.refresh_from_db()

@@ -10,7 +10,9 @@ from assessments.scoring import QuestionSpec
 
 
 def spec(id, kind="single", points=1, level=1, competences=(("4.2", D(1)),), **kw):
-    return QuestionSpec(id=id, kind=kind, points=D(points), level=level, competences=competences, **kw)
+    return QuestionSpec(
+        id=id, kind=kind, points=D(points), level=level, competences=competences, **kw
+    )
 
 
 def test_single_and_true_false():
@@ -40,6 +42,10 @@ def test_short_text_normalisation():
     q2 = spec(2, kind="short_text", accepted_answers=("café",))
     assert scoring.question_fraction(q2, {"text": "cafe\u0301"}) == 1
     assert scoring.question_fraction(q, {"text": ""}) == 0
+    # ្ដ and ្ត look the same; either spelling matches.
+    q3 = spec(3, kind="short_text", accepted_answers=("ផ្\u178fល់",))  # with ្ត
+    assert scoring.question_fraction(q3, {"text": "ផ្\u178aល់"}) == 1  # typed with ្ដ
+    assert scoring.question_fraction(q3, {"text": "ផល់"}) == 0
 
 
 def test_numeric_with_tolerance_and_khmer_digits():
@@ -62,17 +68,29 @@ def test_level_reached_worked_example():
     # Basic: 2/2, Intermediate: 3/4 (75%), Advanced: 1/1 -> Basic only, since
     # Intermediate misses 80% and Advanced needs every lower level mastered.
     specs = [
-        spec(1, level=1), spec(2, level=1),
-        spec(3, level=2), spec(4, level=2), spec(5, level=2), spec(6, level=2),
+        spec(1, level=1),
+        spec(2, level=1),
+        spec(3, level=2),
+        spec(4, level=2),
+        spec(5, level=2),
+        spec(6, level=2),
         spec(7, level=3),
     ]
     fractions = {1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 0, 7: 1}
-    scores = [scoring.QuestionScore(s.id, D(fractions[s.id]), D(fractions[s.id]), D(1)) for s in specs]
+    scores = [
+        scoring.QuestionScore(s.id, D(fractions[s.id]), D(fractions[s.id]), D(1))
+        for s in specs
+    ]
     result = scoring.competence_scores(specs, scores)["4.2"]
     assert result.levels[2].share == D("0.75")
     assert result.level_reached == 1
     # With a 75% threshold, Intermediate and then Advanced count.
-    assert scoring.competence_scores(specs, scores, threshold=D("0.75"))["4.2"].level_reached == 3
+    assert (
+        scoring.competence_scores(specs, scores, threshold=D("0.75"))[
+            "4.2"
+        ].level_reached
+        == 3
+    )
 
 
 def test_untested_lower_level_does_not_block():
@@ -85,7 +103,12 @@ def test_untested_lower_level_does_not_block():
 
 
 def test_weights_split_points_between_competences():
-    q = spec(1, points=2, competences=(("4.2", D(1)), ("1.2", D("0.5"))), correct_choices=frozenset({1}))
+    q = spec(
+        1,
+        points=2,
+        competences=(("4.2", D(1)), ("1.2", D("0.5"))),
+        correct_choices=frozenset({1}),
+    )
     scores = scoring.score_questions([q], {1: {"choices": [1]}})
     result = scoring.competence_scores([q], scores)
     assert result["4.2"].possible == 2
@@ -129,18 +152,34 @@ def quiz_and_answers(draw):
         points = draw(st.integers(min_value=1, max_value=5))
         level = draw(st.integers(min_value=1, max_value=3))
         comps = draw(
-            st.lists(st.sampled_from(["1.1", "1.2", "4.2"]), min_size=1, max_size=2, unique=True)
+            st.lists(
+                st.sampled_from(["1.1", "1.2", "4.2"]),
+                min_size=1,
+                max_size=2,
+                unique=True,
+            )
         )
-        competences = tuple((c, D(draw(st.sampled_from(["0.5", "1", "2"])))) for c in comps)
+        competences = tuple(
+            (c, D(draw(st.sampled_from(["0.5", "1", "2"])))) for c in comps
+        )
         choice_ids = list(range(i * 10, i * 10 + 4))
         if kind == "multiple":
-            correct = frozenset(draw(st.lists(st.sampled_from(choice_ids), min_size=1, unique=True)))
+            correct = frozenset(
+                draw(st.lists(st.sampled_from(choice_ids), min_size=1, unique=True))
+            )
         else:
             correct = frozenset({choice_ids[0]})
         q = QuestionSpec(
-            id=i, kind=kind, points=D(points), level=level, competences=competences,
-            correct_choices=correct, choice_order=tuple(choice_ids),
-            accepted_answers=("ok",), numeric_answer=D(5), tolerance=D(0),
+            id=i,
+            kind=kind,
+            points=D(points),
+            level=level,
+            competences=competences,
+            correct_choices=correct,
+            choice_order=tuple(choice_ids),
+            accepted_answers=("ok",),
+            numeric_answer=D(5),
+            tolerance=D(0),
         )
         specs.append(q)
         answers[i] = draw(answer_for(q, choice_ids))
@@ -151,9 +190,14 @@ def answer_for(q, choice_ids):
     if q.kind in ("single", "true_false"):
         return st.builds(lambda c: {"choices": [c]}, st.sampled_from(choice_ids))
     if q.kind == "multiple":
-        return st.builds(lambda cs: {"choices": cs}, st.lists(st.sampled_from(choice_ids), unique=True))
+        return st.builds(
+            lambda cs: {"choices": cs},
+            st.lists(st.sampled_from(choice_ids), unique=True),
+        )
     if q.kind == "short_text":
-        return st.builds(lambda t: {"text": t}, st.sampled_from(["ok", "OK ", "no", ""]))
+        return st.builds(
+            lambda t: {"text": t}, st.sampled_from(["ok", "OK ", "no", ""])
+        )
     if q.kind == "numeric":
         return st.builds(lambda v: {"value": v}, st.sampled_from(["5", "៥", "4", "x"]))
     return st.builds(lambda p: {"order": p}, st.permutations(choice_ids))
