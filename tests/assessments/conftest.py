@@ -19,7 +19,7 @@ from tests.courses.conftest import framework, make_course, site_tree  # noqa: F4
 
 def make_question(
     bank,
-    framework,
+    fw,
     *,
     kind="single",
     level="L1",
@@ -28,7 +28,7 @@ def make_question(
     key=None,
     **extra,
 ):
-    level_obj = ProficiencyLevel.objects.get(framework=framework, code=level)
+    level_obj = ProficiencyLevel.objects.get(framework=fw, code=level)
     question = Question.objects.create(
         bank=bank,
         key=key or "",
@@ -45,7 +45,7 @@ def make_question(
     )
     QuestionCompetence.objects.create(
         question=question,
-        competence=Competence.objects.get(framework=framework, code=competence),
+        competence=Competence.objects.get(framework=fw, code=competence),
         weight=1,
     )
     choices = extra.pop("choices", None)
