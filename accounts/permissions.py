@@ -5,7 +5,9 @@ Administrator role and the Editor's Wagtail page and collection permissions are
 topped up here, once all apps have migrated.
 """
 
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.db import DEFAULT_DB_ALIAS
 
 from accounts import roles
 
@@ -28,6 +30,14 @@ def sync_role_permissions(sender, **kwargs):
     with_models = [c for c in apps.get_app_configs() if c.models_module is not None]
     if sender.name != with_models[-1].name:
         return
+    # This receiver is connected before django.contrib.auth's (accounts comes
+    # first in INSTALLED_APPS), so the last app's permissions are not there yet.
+    create_permissions(
+        sender,
+        verbosity=0,
+        using=kwargs.get("using", DEFAULT_DB_ALIAS),
+        apps=kwargs.get("apps", apps),
+    )
     administrator = Group.objects.filter(name=roles.ADMINISTRATOR).first()
     if administrator:
         administrator.permissions.set(Permission.objects.all())
