@@ -11,10 +11,12 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from wagtail.models import Locale, Page, Revision, Site
 
 from accounts.models import User
 from competencies.models import Competence, Framework
+from courses.demo import catalogue_ensure
 from lms.demo_content import DEMO_ACCOUNTS, DEMO_PASSWORD
 from lms.models import HomePage
 from lms.services import site_home_ensure
@@ -90,6 +92,24 @@ def test_home_page_in_english(client, home):
     for heading in ("Civil servants", "Students", "Trainers"):
         assert heading in html
     assert "មន្ត្រីរាជការ" not in html
+
+
+def test_header_and_hero_link_to_the_catalogue_in_the_active_language(client, home):
+    assert 'href="/en/courses/"' not in client.get("/en/").content.decode()
+    catalogue_ensure(home_km=home, locale_en=Locale.objects.get(language_code="en"))
+    english = client.get("/en/").content.decode()
+    khmer = client.get("/km/").content.decode()
+    assert english.count('href="/en/courses/"') == 2
+    assert khmer.count('href="/km/courses/"') == 2
+
+
+def test_header_of_a_signed_in_learner(client, home):
+    client.force_login(User.objects.create_user(email="dara@example.org"))
+    header = client.get("/en/").content.decode().split("</header>")[0]
+    with translation.override("en"):
+        for name in ("courses:my_learning", "accounts:profile", "account_logout"):
+            assert f'"{reverse(name)}"' in header, name
+        assert f'"{reverse("account_login")}"' not in header
 
 
 def test_site_root_is_the_khmer_home_page_and_welcome_page_is_gone(home):

@@ -1,6 +1,9 @@
 from django import template
 from django.urls import translate_url
 from django.utils.translation import get_language, get_language_info
+from wagtail.models import Locale
+
+from courses.models import CourseIndexPage
 
 register = template.Library()
 
@@ -29,3 +32,13 @@ LOCAL_LANGUAGE_NAMES = {"km": "ខ្មែរ"}
 def language_name_local(code):
     """A language's name written in that language, as shown in the switcher."""
     return LOCAL_LANGUAGE_NAMES.get(code) or get_language_info(code)["name_local"]
+
+
+@register.simple_tag
+def catalogue_url():
+    """The address of the course catalogue in the active language, if there is one."""
+    catalogues = CourseIndexPage.objects.live().order_by("path")
+    catalogue = (
+        catalogues.filter(locale=Locale.get_active()).first() or catalogues.first()
+    )
+    return catalogue.url if catalogue else ""
