@@ -17,7 +17,11 @@ class AllauthLoginMiddleware:
     instead of a redirect that would bring them back to the admin.
     """
 
-    admin_login_views = frozenset({"wagtailadmin_login", "admin:login"})
+    # Each admin login view, with where to go after login when no ``next`` is given.
+    admin_login_views = {
+        "wagtailadmin_login": "wagtailadmin_home",
+        "admin:login": "admin:index",
+    }
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -26,11 +30,12 @@ class AllauthLoginMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.resolver_match.view_name not in self.admin_login_views:
+        home = self.admin_login_views.get(request.resolver_match.view_name)
+        if home is None:
             return None
         if request.user.is_authenticated:
             raise PermissionDenied
-        next_url = request.GET.get("next") or reverse("wagtailadmin_home")
+        next_url = request.GET.get("next") or reverse(home)
         return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
 
 

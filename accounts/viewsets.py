@@ -26,6 +26,14 @@ class IndexView(wagtail_users.IndexView):
     def search_fields(self):
         return ["email", "full_name_km", "full_name_latin"]
 
+    @cached_property
+    def columns(self):
+        columns = super().columns
+        for column in columns:
+            if column.name == User.USERNAME_FIELD:
+                column.label = _("E-mail address")
+        return columns
+
 
 class UserViewSet(wagtail_users.UserViewSet):
     filterset_class = UserFilterSet

@@ -93,12 +93,25 @@ def test_django_admin_lists_institutions(client, administrator):
     assert [i.code for i in page.context["cl"].result_list] == ["mptc"]
 
 
-def test_wagtail_user_screens_list_and_search_users(client, administrator):
-    UserFactory(email="sreymom@example.org", full_name_latin="KEO Sreymom")
+def test_wagtail_user_screens_list_search_and_filter_users(client, administrator):
+    UserFactory(
+        email="sreymom@example.org",
+        full_name_km="កែវ ស្រីមុំ",
+        full_name_latin="KEO Sreymom",
+        learner_kind=User.LearnerKind.STUDENT,
+        institution=Institution.objects.get(code="rupp"),
+    )
     page = client.get("/admin/users/")
     assert page.status_code == 200
-    found = client.get("/admin/users/?q=Sreymom")
-    assert [u.email for u in found.context["object_list"]] == ["sreymom@example.org"]
+    assert "E-mail address" in page.content.decode()
+    for query in ("Sreymom", "ស្រីមុំ", "sreymom@"):
+        found = client.get("/admin/users/", {"q": query}).context["object_list"]
+        assert [u.email for u in found] == ["sreymom@example.org"], query
+    students = client.get("/admin/users/?learner_kind=student").context["object_list"]
+    assert [u.email for u in students] == ["sreymom@example.org"]
+    rupp = Institution.objects.get(code="rupp").pk
+    members = client.get(f"/admin/users/?institution={rupp}").context["object_list"]
+    assert [u.email for u in members] == ["sreymom@example.org"]
 
 
 def test_wagtail_admin_creates_a_user_with_profile_and_role(client, administrator):

@@ -166,3 +166,21 @@ def test_email_change_is_verified_then_replaces_the_old_address(
     assert "new@example.org" in notice.body
     client.post("/en/accounts/logout/")
     assert login(user)["Location"] == "/km/"
+
+
+def test_user_created_without_an_address_record_verifies_it_at_first_login(
+    client, login, mailoutbox, django_user_model
+):
+    # As when an administrator creates the account in the admin.
+    user = django_user_model.objects.create_user(
+        email="made.by.admin@example.org", password=DEFAULT_PASSWORD
+    )
+
+    response = login(user)
+
+    assert response["Location"] == "/en/accounts/confirm-email/"
+    assert not get_user(client).is_authenticated
+    [message] = mailoutbox
+    client.post(link_path(message))
+    assert login(user).status_code == 302
+    assert get_user(client) == user

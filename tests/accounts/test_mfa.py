@@ -137,3 +137,8 @@ def test_admin_login_with_password_only_is_not_possible_for_totp_users(client):
     editor = UserFactory(roles=[roles.EDITOR], mfa=True)
     client.post("/admin/login/", {"username": editor.email, "password": "x"})
     assert not get_user(client).is_authenticated
+
+
+def test_django_admin_login_without_next_returns_to_the_django_admin(client):
+    response = client.get("/django-admin/login/")
+    assert response["Location"].endswith("/accounts/login/?next=%2Fdjango-admin%2F")
