@@ -196,6 +196,8 @@ def parse_answer(*, question: Question, layout_choices: list[int], data, prefix:
     if kind == Question.Kind.NUMERIC:
         return {"value": str(data.get(prefix, ""))[:50]}
     if kind == Question.Kind.ORDERING:
+        if not any(f"{prefix}-pos-{choice_id}" in data for choice_id in layout_choices):
+            return None  # not answered in this request
         positions = {}
         for choice_id in layout_choices:
             value = data.get(f"{prefix}-pos-{choice_id}", "")
@@ -251,6 +253,8 @@ def responses_save(*, attempt_id, user, data, question_ids=None, now=None) -> At
                 data=data,
                 prefix=prefix,
             )
+            if answer is None:
+                continue
             response = existing.get(qid)
             if response is None:
                 to_create.append(
