@@ -20,7 +20,11 @@ EDITOR_COLLECTION_PERMISSIONS = [
     ("wagtaildocs", "change_document"),
     ("wagtaildocs", "choose_document"),
 ]
-EDITOR_MODEL_PERMISSIONS = [("simple_translation", "submit_translation")]
+EDITOR_MODEL_PERMISSIONS = [("simple_translation", "submit_translation")] + [
+    ("assessments", f"{action}_{model}")
+    for model in ("questionbank", "question")
+    for action in ("add", "change", "view", "delete")
+]
 
 
 def sync_role_permissions(sender, **kwargs):
