@@ -72,16 +72,23 @@ def framework_snapshot(*, framework: Framework | None) -> ExistingFramework:
         name for name in framework_io.COMPETENCE_FIELDS if name != "area"
     ]
     competences = {}
-    for values in Competence.objects.filter(framework=framework).values(
-        "code", "area__code", *competence_fields
-    ):
+    queryset = Competence.objects.filter(framework=framework).order_by(
+        "area__sort_order", "area__code", "sort_order", "code"
+    )
+    for values in queryset.values("code", "area__code", *competence_fields):
         competences[values["code"]] = {
             "area": values["area__code"],
             **{name: values[name] for name in competence_fields},
         }
     return ExistingFramework(
-        levels=_by_code(framework.levels.values("code", *framework_io.LEVEL_FIELDS)),
-        areas=_by_code(framework.areas.values("code", *framework_io.AREA_FIELDS)),
+        levels=_by_code(
+            framework.levels.order_by("rank").values("code", *framework_io.LEVEL_FIELDS)
+        ),
+        areas=_by_code(
+            framework.areas.order_by("sort_order", "code").values(
+                "code", *framework_io.AREA_FIELDS
+            )
+        ),
         competences=competences,
     )
 
