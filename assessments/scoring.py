@@ -11,8 +11,8 @@ Rules, in the order they apply:
     nothing more than picking only the right ones minus the wrong ones;
   - short text: 1 if the answer equals an accepted answer after normalisation
     (Unicode NFC, case folding, trimming and collapsing white space, removing
-    zero-width characters, Khmer digits read as 0-9, subscript DA read as the
-    look-alike subscript TA), else 0;
+    zero-width characters and spaces between Khmer letters, Khmer digits read as
+    0-9, subscript DA read as the look-alike subscript TA), else 0;
   - numeric: 1 if within the tolerance of the answer (Khmer digits accepted), else 0;
   - ordering: the share of items in their right position.
 * Points earned = fraction x the question's points.
@@ -32,6 +32,9 @@ from decimal import Decimal, InvalidOperation
 
 ZERO_WIDTH_RE = re.compile(r"[\u200B\u200C\u200D\u2060\uFEFF\u00AD]")
 SPACE_RE = re.compile(r"\s+")
+# Khmer separates phrases, not words, with spaces: a space typed between two Khmer
+# words is not a difference.
+KHMER_SPACE_RE = re.compile(r"(?<=[\u1780-\u17ff])\s+(?=[\u1780-\u17ff])")
 KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 # Subscript DA and subscript TA look the same and are typed both ways.
 COENG_DA, COENG_TA = "\u17d2\u178a", "\u17d2\u178f"
@@ -98,6 +101,7 @@ def normalise_text(text: str) -> str:
     text = unicodedata.normalize("NFC", str(text or ""))
     text = ZERO_WIDTH_RE.sub("", text)
     text = text.translate(KHMER_DIGITS).replace(COENG_DA, COENG_TA)
+    text = KHMER_SPACE_RE.sub("", text)
     text = SPACE_RE.sub(" ", text).strip()
     return text.casefold()
 

@@ -6,8 +6,10 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments import scoring
+from assessments.charts import level_bar_chart
 from assessments.models import (
     Attempt,
     Choice,
@@ -288,9 +290,23 @@ def competency_profile(*, user, framework: Framework | None = None) -> dict:
                     attempts=len(ranks),
                 )
             )
-        areas.append({"area": area, "entries": entries})
+        chart = level_bar_chart(
+            [
+                (
+                    f"{e.competence.code} {e.competence.name}",
+                    e.rank,
+                    str(e.level.name)
+                    if e.level
+                    else (_("Not yet Basic") if e.assessed else _("Not assessed")),
+                )
+                for e in entries
+            ],
+            [(level.rank, level.name) for level in levels],
+        )
+        areas.append({"area": area, "entries": entries, "chart": chart})
     return {
         "framework": framework,
+        "threshold_percent": int(Decimal(framework.mastery_threshold) * 100),
         "levels": levels,
         "max_rank": max(by_rank) if by_rank else 3,
         "areas": areas,

@@ -35,6 +35,7 @@ def test_multiple_partial_credit_rule():
 def test_short_text_normalisation():
     q = spec(1, kind="short_text", accepted_answers=("ពាក្យសម្ងាត់", "Two-factor", "១២៣"))
     assert scoring.question_fraction(q, {"text": "  ពាក្យ\u200bសម្ងាត់ "}) == 1
+    assert scoring.question_fraction(q, {"text": "ពាក្យ សម្ងាត់"}) == 1
     assert scoring.question_fraction(q, {"text": "TWO-FACTOR"}) == 1
     assert scoring.question_fraction(q, {"text": "123"}) == 1
     assert scoring.question_fraction(q, {"text": "១២៣"}) == 1
