@@ -10,9 +10,8 @@ from competencies.models import Competence, Framework
 
 
 def framework_get_default() -> Framework | None:
-    return (
-        Framework.objects.filter(is_default=True).first() or Framework.objects.first()
-    )
+    """The framework marked default, else the first by code; one query."""
+    return Framework.objects.order_by("-is_default", "code").first()
 
 
 def framework_tree(*, framework: Framework):
