@@ -4,6 +4,7 @@ A competence is one row, identified by its code within its framework and labelle
 both languages; every score, question and lesson points at it.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -186,3 +187,22 @@ class Competence(BilingualMixin, models.Model):
         # The framework is denormalised from the area so codes are unique per framework.
         self.framework_id = self.area.framework_id
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.area_id is None:
+            return
+        self.framework_id = self.area.framework_id
+        # Forms leave out the framework, so Django skips the unique constraint on
+        # (framework, code); check it here rather than fail on save.
+        clash = Competence.objects.filter(
+            framework_id=self.framework_id, code=self.code
+        )
+        if self.code and clash.exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {
+                    "code": _(
+                        "A competence with this code already exists in this framework."
+                    )
+                }
+            )

@@ -60,7 +60,10 @@ class CompetenceViewSet(SnippetViewSet):
     search_backend_name = None
 
     def get_queryset(self, request):
-        return Competence.objects.select_related("area", "framework")
+        # Each cluster's competences together, clusters in framework order.
+        return Competence.objects.select_related("area", "framework").order_by(
+            "framework__code", "area__sort_order", "area__code", "sort_order", "code"
+        )
 
 
 class PermissionMenuItem(MenuItem):

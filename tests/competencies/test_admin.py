@@ -290,3 +290,33 @@ def test_menu_shows_the_group_with_import_and_export(client, editor):
     page = response.content.decode()
     assert "Competency framework" in page
     assert IMPORT_URL in page and EXPORT_URL in page
+
+
+def test_duplicate_competence_code_is_a_form_error(client, editor):
+    framework_load_default()
+    competence = Competence.objects.get(code="4.2")
+    client.force_login(editor)
+    response = client.post(
+        "/admin/snippets/competencies/competence/add/",
+        {
+            "area": competence.area_id,
+            "code": "4.2",
+            "sort_order": 9,
+            "name_en": "Copy",
+            "name_km": "ចម្លង",
+            "description_en": "",
+            "description_km": "",
+            "source": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "already exists in this framework" in response.content.decode()
+    assert Competence.objects.filter(code="4.2").count() == 1
+
+
+def test_competence_listing_keeps_each_cluster_together(client, editor):
+    framework_load_default()
+    client.force_login(editor)
+    page = client.get(SNIPPET_URLS[2]).content.decode()
+    positions = [page.index(name) for name in ("Software operations", "Browsing,")]
+    assert positions == sorted(positions)
