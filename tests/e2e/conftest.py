@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from playwright.sync_api import sync_playwright
 
 from lms.services import site_home_ensure
@@ -35,21 +34,9 @@ VIEWPORTS = {
 
 
 # Module scope: the event loop Playwright runs must not outlive the browser tests.
-@pytest.fixture(scope="module", autouse=True)
-def browser(django_db_setup):
-    serialized = {
-        alias: getattr(connections[alias], "_test_serialized_contents", None)
-        for alias in connections
-    }
+@pytest.fixture(scope="module")
+def browser():
     with sync_playwright() as playwright:
-        # Playwright now runs an event loop in this thread, and asgiref hands
-        # code under a running loop its own database connection objects. Give
-        # them the data Django serialized at set-up, so that serialized_rollback
-        # restores what the migrations created (roles, institutions, Wagtail's
-        # root page) before each browser test, whichever tests ran before.
-        for alias, contents in serialized.items():
-            if contents is not None:
-                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
@@ -87,6 +74,6 @@ def screenshot(request, page):
 
 
 @pytest.fixture
-def demo_site(live_server):
-    """The home pages of the demo, in Khmer and English."""
+def demo_site(live_server, migrated_data):
+    """The home pages of the demo, in Khmer and English, on the migrated data."""
     return site_home_ensure()

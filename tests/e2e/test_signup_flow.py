@@ -21,7 +21,7 @@ def _wait_for_mail(page, count=1):
 
 
 @pytest.mark.e2e
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_signup_confirm_logout_login(live_server, demo_site, page, screenshot):
     email = f"dara.{page.viewport_name}@example.org"
 
