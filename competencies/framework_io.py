@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -41,6 +42,7 @@ NAME_MAX_LENGTH = {LEVEL: 100, AREA: 255, COMPETENCE: 255}
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLSX_SHEET_NAME = "framework"
+XLSX_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 
 # The fields each kind of row sets on its model, besides the code.
 TEXT_FIELDS = ("name_en", "name_km", "description_en", "description_km", "source")
@@ -207,6 +209,22 @@ def _read_csv(data: bytes) -> tuple[pd.DataFrame | None, list[RowError]]:
 
 
 def _read_xlsx(data: bytes) -> tuple[pd.DataFrame | None, list[RowError]]:
+    # A workbook is a zip archive: refuse one that would unpack to far more than
+    # any framework needs before a parser expands it in memory.
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        unpacked = 0
+    if unpacked > XLSX_MAX_UNPACKED_BYTES:
+        return None, [
+            RowError(
+                None,
+                WHOLE_ROW,
+                _("The workbook is too large: it unpacks to more than %(size)s MB."),
+                {"size": XLSX_MAX_UNPACKED_BYTES // (1024 * 1024)},
+            )
+        ]
     try:
         frame = pd.read_excel(
             io.BytesIO(data),

@@ -321,3 +321,10 @@ def test_format_from_filename():
     assert framework_io.format_from_filename("Framework.XLSX") == "xlsx"
     assert framework_io.format_from_filename("a.csv") == "csv"
     assert framework_io.format_from_filename("noext") is None
+
+
+def test_workbook_that_unpacks_too_large_is_refused(monkeypatch):
+    monkeypatch.setattr(framework_io, "XLSX_MAX_UNPACKED_BYTES", 1000)
+    found, parsed = errors_of(make_xlsx(GOOD_ROWS), "f.xlsx")
+    assert found == [(None, WHOLE_ROW)]
+    assert "too large" in parsed.errors[0].message
