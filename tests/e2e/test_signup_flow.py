@@ -24,6 +24,15 @@ def _wait_for_mail(page, count=1):
 @pytest.mark.django_db(transaction=True)
 def test_signup_confirm_logout_login(live_server, demo_site, page, screenshot):
     email = f"dara.{page.viewport_name}@example.org"
+    failed = []
+    page.on(
+        "response",
+        lambda response: (
+            failed.append(f"{response.status} {response.url}")
+            if response.status >= 400
+            else None
+        ),
+    )
 
     # The home page, in Khmer.
     page.goto(f"{live_server.url}/km/")
@@ -110,3 +119,5 @@ def test_signup_confirm_logout_login(live_server, demo_site, page, screenshot):
     expect(header.locator("a[href$='/accounts/login/']")).to_have_count(0)
     expect(page.locator("html")).to_have_attribute("lang", "en")
     screenshot("logged-in")
+    # Every page, stylesheet, font and icon the flow loaded was found.
+    assert failed == []
