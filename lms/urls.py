@@ -24,6 +24,7 @@ urlpatterns += i18n_patterns(
     path("framework/", include("competencies.urls")),
     path("learning/", include("courses.urls")),
     path("learning/", include("assessments.urls")),
+    path("competitions/", include("competitions.urls")),
     path("search/", course_views.search, name="search"),
     path("", include(wagtail_urls)),
     prefix_default_language=True,

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "competencies",
     "courses",
     "assessments",
+    "competitions",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -176,6 +177,10 @@ CELERY_BEAT_SCHEDULE = {
     # catches any whose task was lost.
     "close-overdue-attempts": {
         "task": "assessments.tasks.attempts_close_overdue",
+        "schedule": 60.0,
+    },
+    "close-overdue-sittings": {
+        "task": "competitions.tasks.sittings_close_overdue",
         "schedule": 60.0,
     },
 }
