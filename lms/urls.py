@@ -13,6 +13,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("", include("certificates.api_urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -26,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("learning/", include("assessments.urls")),
     path("competitions/", include("competitions.urls")),
     path("search/", course_views.search, name="search"),
+    path("", include("certificates.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "competencies",
     "courses",
     "assessments",
+    "certificates",
     "competitions",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -183,6 +184,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "competitions.tasks.sittings_close_overdue",
         "schedule": 60.0,
     },
+}
+
+# Certificates: the public address printed in QR codes and credentials; the
+# passphrase that encrypts signing keys at rest (SECRET_KEY when empty); requests
+# per minute and client address on the public verification pages and API.
+CERTIFICATES_SITE_URL = env(
+    "CERTIFICATES_SITE_URL",
+    default=env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000"),
+)
+CERTIFICATES_KEY_PASSPHRASE = env("CERTIFICATES_KEY_PASSPHRASE", default="")
+CERTIFICATES_VERIFY_RATE_LIMIT = env.int("CERTIFICATES_VERIFY_RATE_LIMIT", default=30)
+CERTIFICATES_EXPIRY_REMINDER_DAYS = env.int(
+    "CERTIFICATES_EXPIRY_REMINDER_DAYS", default=30
+)
+CELERY_BEAT_SCHEDULE["certificates-expire"] = {
+    "task": "certificates.tasks.certificates_expire",
+    "schedule": 24 * 3600.0,
+}
+CELERY_BEAT_SCHEDULE["certificates-expiry-reminders"] = {
+    "task": "certificates.tasks.certificate_expiry_reminders_send",
+    "schedule": 24 * 3600.0,
 }
 
 WAGTAIL_SITE_NAME = "Sala"

@@ -1,0 +1,32 @@
+"""A fixed-window request budget per client address, kept in the cache.
+
+Verification is public; the budget keeps anyone from trying codes in bulk (codes
+are too many to guess anyway, see certificates.codes).
+"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+WINDOW_SECONDS = 60
+
+
+def client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def verification_allowed(request) -> bool:
+    """Count this request; False once the address spent its budget this minute."""
+    limit = settings.CERTIFICATES_VERIFY_RATE_LIMIT
+    if not limit:
+        return True
+    window = int(time.time() // WINDOW_SECONDS)
+    key = f"certificates:verify:{client_address(request)}:{window}"
+    cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=WINDOW_SECONDS * 2)
+        count = 1
+    return count <= limit

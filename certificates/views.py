@@ -1,0 +1,158 @@
+"""Public verification (no login), the JSON API and key set, and the learner's
+"My certificates"."""
+
+import hashlib
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods
+
+from certificates import selectors, signing
+from certificates.codes import code_is_valid, code_normalize
+from certificates.forms import CodeForm, UploadForm
+from certificates.payload import content_from_json
+from certificates.ratelimit import verification_allowed
+
+
+def _throttled(request):
+    return render(request, "certificates/throttled.html", status=429)
+
+
+@require_GET
+def verify(request):
+    """The code form; a valid code goes on to its certificate's page."""
+    form = CodeForm(request.GET or None)
+    if form.is_bound:
+        if not verification_allowed(request):
+            return _throttled(request)
+        if form.is_valid():
+            return redirect("certificates:detail", code=form.cleaned_data["code"])
+    return render(request, "certificates/verify.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def verify_detail(request, code):
+    """Every field of a certificate and its status; a POSTed PDF is compared
+    byte for byte (by SHA-256) with the one issued."""
+    if not verification_allowed(request):
+        return _throttled(request)
+    normalized = code_normalize(code)
+    if normalized != code and code_is_valid(normalized):
+        return redirect("certificates:detail", code=normalized)
+    certificate = selectors.certificate_get(code)
+    if certificate is None:
+        raise Http404
+    upload = None
+    form = UploadForm()
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            digest = hashlib.sha256()
+            for chunk in form.cleaned_data["pdf"].chunks():
+                digest.update(chunk)
+            upload = {
+                "identical": digest.hexdigest() == certificate.pdf_sha256,
+                "sha256": digest.hexdigest(),
+                "name": form.cleaned_data["pdf"].name,
+            }
+            form = UploadForm()
+    try:
+        signing.credential_verify(certificate.credential, jwks=selectors.jwks())
+        signature_ok = True
+    except signing.SignatureInvalid:
+        signature_ok = False
+    context = {
+        "certificate": certificate,
+        "content": content_from_json(certificate.content),
+        "status": certificate.current_status,
+        "signature_ok": signature_ok,
+        "form": form,
+        "upload": upload,
+        "share_url": request.build_absolute_uri(),
+        "api_url": reverse("certificates_api:certificate", args=[certificate.code]),
+    }
+    return render(request, "certificates/verify_detail.html", context)
+
+
+def _json(data, *, status=200):
+    response = JsonResponse(
+        data, status=status, json_dumps_params={"ensure_ascii": False}
+    )
+    # Public, read-only data that other sites' verifiers may fetch.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def api_certificate(request, code):
+    """The signed credential (VC-JWT) and the certificate's current status."""
+    if not verification_allowed(request):
+        return _json({"detail": "Too many requests."}, status=429)
+    certificate = selectors.certificate_get(code)
+    if certificate is None:
+        return _json({"detail": "Not found."}, status=404)
+    claims = signing.unverified_claims(certificate.credential)
+    return _json(
+        {
+            "code": certificate.code_display,
+            "status": certificate.current_status,
+            "status_reason": certificate.status_reason,
+            "superseded_by": certificate.superseded_by.code
+            if certificate.superseded_by
+            else None,
+            "issued_on": certificate.issued_on.isoformat(),
+            "expires_on": certificate.expires_on.isoformat()
+            if certificate.expires_on
+            else None,
+            "pdf_sha256": certificate.pdf_sha256,
+            "key_id": certificate.key_id,
+            "credential_format": "jwt_vc",
+            "credential": certificate.credential,
+            "vc": claims.get("vc"),
+            "verification_url": selectors.certificate_verify_url(certificate.code),
+            "jwks_url": selectors.site_url() + reverse("certificates_api:jwks"),
+        }
+    )
+
+
+@require_GET
+@cache_control(public=True, max_age=300)
+def jwks(request):
+    """Every public signing key, active and retired (RFC 7517 JWK Set)."""
+    return _json(selectors.jwks())
+
+
+@login_required
+def my_certificates(request):
+    certificates = list(selectors.certificates_for_user(request.user))
+    language = get_language()
+    for certificate in certificates:
+        certificate.share_url = (
+            f"{selectors.site_url()}/{language}/verify/{certificate.code}/"
+        )
+    return render(
+        request, "certificates/my_certificates.html", {"certificates": certificates}
+    )
+
+
+@login_required
+def download(request, code):
+    """The PDF, for its holder and for staff who may see certificates."""
+    certificate = selectors.certificate_get(code)
+    if certificate is None:
+        raise Http404
+    if certificate.user_id != request.user.pk and not request.user.has_perm(
+        "certificates.view_certificate"
+    ):
+        raise PermissionDenied
+    return FileResponse(
+        certificate.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"certificate-{certificate.code_display}.pdf",
+        content_type="application/pdf",
+    )
