@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -77,11 +78,11 @@ def course_resume(request, page_id):
 
 @login_required
 def my_learning(request):
-    return render(
-        request,
-        "courses/my_learning.html",
-        selectors.my_learning(user=request.user),
+    # An app above courses may extend the page (its required_training block).
+    template = getattr(
+        settings, "COURSES_MY_LEARNING_TEMPLATE", "courses/my_learning.html"
     )
+    return render(request, template, selectors.my_learning(user=request.user))
 
 
 def search(request):

@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("learning/", include("courses.urls")),
     path("learning/", include("assessments.urls")),
     path("competitions/", include("competitions.urls")),
+    path("trainer/", include("cohorts.urls")),
     path("search/", course_views.search, name="search"),
     path("", include("certificates.urls")),
     path("", include(wagtail_urls)),

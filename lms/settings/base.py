@@ -7,6 +7,7 @@ with no services; production sets DATABASE_URL, CELERY_BROKER_URL and friends.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -27,6 +28,7 @@ INSTALLED_APPS = [
     "courses",
     "assessments",
     "certificates",
+    "cohorts",
     "competitions",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -184,7 +186,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "competitions.tasks.sittings_close_overdue",
         "schedule": 60.0,
     },
+    # Required training: learners due within 7 days or overdue, every morning;
+    # trainers' digest on Monday mornings. Both are safe to run twice.
+    "cohorts-reminders": {
+        "task": "cohorts.tasks.reminders_send",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "cohorts-trainer-digest": {
+        "task": "cohorts.tasks.trainer_digests_send",
+        "schedule": crontab(hour=7, minute=30, day_of_week=1),
+    },
 }
+# My learning shows the learner's required training (cohorts) above the courses.
+COURSES_MY_LEARNING_TEMPLATE = "cohorts/my_learning.html"
 
 # Certificates: the public address printed in QR codes and credentials; the
 # passphrase that encrypts signing keys at rest (SECRET_KEY when empty); requests
