@@ -20,11 +20,22 @@ EDITOR_COLLECTION_PERMISSIONS = [
     ("wagtaildocs", "change_document"),
     ("wagtaildocs", "choose_document"),
 ]
-EDITOR_MODEL_PERMISSIONS = [("simple_translation", "submit_translation")] + [
-    ("assessments", f"{action}_{model}")
-    for model in ("questionbank", "question")
-    for action in ("add", "change", "view", "delete")
-]
+EDITOR_MODEL_PERMISSIONS = (
+    [("simple_translation", "submit_translation")]
+    + [
+        ("assessments", f"{action}_{model}")
+        for model in ("questionbank", "question")
+        for action in ("add", "change", "view", "delete")
+    ]
+    + [
+        ("certificates", f"{action}_certificatetemplate")
+        for action in ("add", "change", "view", "delete")
+    ]
+    + [
+        ("certificates", f"{action}_certificate")
+        for action in ("add", "change", "view")
+    ]
+)
 
 
 def sync_role_permissions(sender, **kwargs):

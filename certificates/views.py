@@ -95,6 +95,10 @@ def api_certificate(request, code):
         return _json({"detail": "Too many requests."}, status=429)
     certificate = selectors.certificate_get(code)
     if certificate is None:
+        # LocaleMiddleware turns a 404 outside the language prefix into a redirect
+        # to /<lang>/… (where Wagtail's catch-all would answer); the URL conf it
+        # checks is the request's, so point it at this prefix-free one.
+        request.urlconf = "certificates.api_urls"
         return _json({"detail": "Not found."}, status=404)
     claims = signing.unverified_claims(certificate.credential)
     return _json(

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from certificates import verification
+from certificates import signing, verification
 
 
 class Command(BaseCommand):
@@ -37,15 +37,13 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(str(error)) from error
         try:
+            token = verification.embedded_credential(data)
+            code = verification.code_from_claims(signing.unverified_claims(token))
             keys = (
                 json.loads(jwks.read_text())
                 if jwks
                 else verification.fetch_json(f"{server}/.well-known/jwks.json")
             ) or {"keys": []}
-            token = verification.embedded_credential(data)
-            code = verification.code_from_claims(
-                verification.signing.unverified_claims(token)
-            )
             record = verification.fetch_json(f"{server}/api/v1/certificates/{code}")
             report = verification.check(data, jwks=keys, record=record)
         except verification.VerificationError as error:
