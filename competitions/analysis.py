@@ -96,6 +96,10 @@ def item_statistics(
             "flags": flags,
         }
     result = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+    for column in ("point_biserial", "item_rest"):
+        # Undefined correlations stay None rather than becoming NaN.
+        values = result[column].astype(object)
+        result[column] = values.where(values.notna(), None)
     return result.rename_axis("question")
 
 

@@ -128,6 +128,21 @@ def right_form_data(sitting) -> dict:
     return right_answers([questions[qid] for qid in sitting.question_ids])
 
 
+def right_answers_to(sitting, question_ids) -> "FormData":
+    """POST data answering only ``question_ids`` of the sitting, right."""
+    prefixes = tuple(f"q-{qid}" for qid in question_ids)
+    data = right_form_data(sitting)
+    # "q-12" must not take "q-123": keep a field when it is the prefix or extends it
+    # with "-pos-".
+    return FormData(
+        {
+            key: value
+            for key, value in data.items()
+            if key in prefixes or key.split("-pos-")[0] in prefixes
+        }
+    )
+
+
 class FormData(dict):
     """A dict with ``getlist``, like request.POST."""
 
