@@ -1,12 +1,14 @@
 """Build the demo site: home pages in Khmer and English, the DMIL framework, the
-demo courses and quizzes, and one account per role. Safe to run again: what exists
-is left as it is."""
+demo courses, quizzes, certificate template and competition, and one account per
+role. Safe to run again: what exists is left as it is."""
 
 from django.core.management.base import BaseCommand
 
 from accounts.selectors import user_requires_mfa
 from assessments.demo import demo_quizzes_load
+from certificates.demo import demo_certificate_templates_load
 from competencies.services import framework_load_default
+from competitions.demo import demo_competitions_load
 from courses.demo import demo_courses_load
 from lms.demo_content import DEMO_ACCOUNTS, DEMO_PASSWORD
 from lms.services import demo_account_ensure, site_home_ensure
@@ -15,7 +17,8 @@ from lms.services import demo_account_ensure, site_home_ensure
 class Command(BaseCommand):
     help = (
         "Create the demo site (home pages in km and en, the default competency "
-        "framework, the demo courses and quizzes, one account per role). Idempotent."
+        "framework, demo courses, quizzes, certificates and competition, one account "
+        "per role). Idempotent."
     )
 
     def handle(self, *args, **options):
@@ -23,6 +26,8 @@ class Command(BaseCommand):
         framework = framework_load_default()
         courses = demo_courses_load(home_km=home)
         quizzes = demo_quizzes_load()
+        demo_certificate_templates_load()
+        contest = demo_competitions_load()
         users = []
         for account in DEMO_ACCOUNTS:
             user, _created = demo_account_ensure(password=DEMO_PASSWORD, **account)
@@ -32,7 +37,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo site ready: home page {home.title!r} (km) and its English "
                 f"translation, the {framework.code} framework, {len(courses)} "
-                f"courses, {len(quizzes)} quizzes, {len(users)} demo accounts."
+                f"courses, {len(quizzes)} quizzes, a certificate template, the "
+                f"competition {contest.title_en!r}, {len(users)} demo accounts."
             )
         )
         self.stdout.write("")
