@@ -1,8 +1,10 @@
 """The stacked bar charts the dashboards and the PDF reports draw.
 
-Pure: counts in, rectangles out, no database. The SVG itself is a template
-(cohorts/includes/stacked_bars.svg.html), so labels are escaped like any other
-text; the same markup is inline in the page and in the PDF.
+Pure: counts in, rectangles out, no database. The markup is a template
+(cohorts/includes/stacked_bars.html): each bar is a small inline SVG, and the
+labels and legend are HTML beside it, so Khmer text is shaped by the browser or
+WeasyPrint's text engine (SVG text in a PDF is not) and escaped like any other
+text. The same markup is in the page and in the PDF.
 """
 
 from __future__ import annotations
@@ -13,12 +15,9 @@ from django.utils.translation import gettext as _
 
 from cohorts import selectors, tables
 
-LABEL_WIDTH = 240
 BAR_WIDTH = 400
-BAR_HEIGHT = 18
-GAP = 8
-TOP = 8
-LEGEND_HEIGHT = 26
+BAR_HEIGHT = 16
+LABEL_CHARS = 48
 
 # Colour-blind-friendly, dark enough for white text where needed.
 LEVEL_COLOURS = {
@@ -47,45 +46,24 @@ class Segment:
 
 @dataclass
 class Bar:
-    y: float
     label: str
     title: str
     total: int
     segments: list[Segment] = field(default_factory=list)
 
-    @property
-    def text_y(self) -> float:
-        return self.y + BAR_HEIGHT * 0.72
-
 
 @dataclass
 class LegendItem:
-    x: float
     colour: str
     label: str
-
-    @property
-    def text_x(self) -> float:
-        return self.x + 16
 
 
 @dataclass
 class Chart:
-    width: int
-    height: int
     bars: list[Bar]
     legend: list[LegendItem]
-    label_width: int = LABEL_WIDTH
+    bar_width: int = BAR_WIDTH
     bar_height: int = BAR_HEIGHT
-    legend_y: float = 0
-
-    @property
-    def label_x(self) -> int:
-        return self.label_width - 8
-
-    @property
-    def legend_text_y(self) -> float:
-        return self.legend_y + 11
 
 
 def stacked_bars(
@@ -97,11 +75,12 @@ def stacked_bars(
     segments, ``labels`` and ``colours`` name and colour each key.
     """
     bars = []
-    y = TOP
     for label, title, counts in rows:
+        if len(label) > LABEL_CHARS:
+            label = label[: LABEL_CHARS - 1] + "…"
         total = sum(counts.get(key, 0) for key in keys)
-        bar = Bar(y=y, label=label, title=title, total=total)
-        x = float(LABEL_WIDTH)
+        bar = Bar(label=label, title=title, total=total)
+        x = 0.0
         for key in keys:
             count = counts.get(key, 0)
             if not count or not total:
@@ -118,21 +97,8 @@ def stacked_bars(
             )
             x += width
         bars.append(bar)
-        y += BAR_HEIGHT + GAP
-    legend_y = y + 4
-    legend = []
-    x = float(LABEL_WIDTH)
-    for key in keys:
-        legend.append(LegendItem(x=x, colour=colours[key], label=str(labels[key])))
-        x += 14 + 7 * len(str(labels[key])) + 16
-    width = int(max(LABEL_WIDTH + BAR_WIDTH + 60, x))
-    return Chart(
-        width=width,
-        height=int(legend_y + LEGEND_HEIGHT),
-        bars=bars,
-        legend=legend,
-        legend_y=legend_y,
-    )
+    legend = [LegendItem(colour=colours[key], label=str(labels[key])) for key in keys]
+    return Chart(bars=bars, legend=legend)
 
 
 # --- The charts of the cohort page, the roll-up and their PDF reports ---------------
@@ -156,7 +122,7 @@ def report_context_rollup(rollup: selectors.Rollup, table: tables.Table) -> dict
 def status_chart(dashboard: selectors.CohortDashboard):
     return stacked_bars(
         [
-            (column.title[:40], column.title, counts)
+            (column.title, column.title, counts)
             for column, counts in dashboard.course_totals()
         ],
         list(selectors.STATUSES),
@@ -177,7 +143,7 @@ def level_chart(dashboard: selectors.CohortDashboard):
     colours = {key: LEVEL_COLOURS.get(key, "#0570b0") for key in keys}
     rows = [
         (
-            f"{item.competence.code} {item.competence.name}"[:40],
+            f"{item.competence.code} {item.competence.name}",
             item.competence.name,
             item.counts,
         )
@@ -194,7 +160,7 @@ def rollup_chart(rollup: selectors.Rollup):
             selectors.OVERDUE: summary.overdue,
             "open": summary.pairs - summary.completed - summary.overdue,
         }
-        rows.append((summary.cohort.name[:40], summary.cohort.name, counts))
+        rows.append((summary.cohort.name, summary.cohort.name, counts))
     return stacked_bars(
         rows,
         [selectors.COMPLETED, "open", selectors.OVERDUE],

@@ -84,6 +84,7 @@ def test_progress_statuses_and_percentages(cohort, progress_cohort):
     assert dashboard.completion_rate == round(100 * 1 / 8)
 
 
+@translation.override("en")
 def test_heatmap_levels_and_at_risk(cohort, progress_cohort, framework):
     dashboard = selectors.cohort_dashboard(cohort=cohort, today=TODAY)
     codes = [c.code for c in dashboard.competences]
@@ -132,7 +133,9 @@ def test_cohort_page_renders_matrix_heatmap_charts(
     html = response.content.decode()
     assert "A DONE" in html
     assert 'class="status status--overdue"' in html
-    assert html.count("<svg") == 2
+    # Two charts: statuses by course (2 bars), levels by competence (2 bars).
+    assert html.count('<figure class="chart"') == 2
+    assert html.count("<svg") == 4
     assert "level--1" in html
     learner = progress_cohort["failed"]
     assert en("cohorts:learner", cohort.pk, learner.pk) in html
