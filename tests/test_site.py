@@ -16,6 +16,7 @@ from wagtail.models import Locale, Page, Revision, Site
 
 from accounts.models import User
 from certificates.models import CertificateTemplate
+from cohorts.models import Membership
 from competencies.models import Competence, Framework
 from competitions.models import Contest
 from courses.demo import catalogue_ensure
@@ -234,6 +235,7 @@ def _counts():
         "memberships": User.groups.through.objects.count(),
         "certificate_templates": CertificateTemplate.objects.count(),
         "contests": Contest.objects.count(),
+        "cohort_members": Membership.objects.count(),
     }
 
 
@@ -247,6 +249,7 @@ def test_seed_demo_is_idempotent_and_its_logins_work(db, capsys):
     assert HomePage.objects.count() == 2
     assert first["frameworks"] >= 1 and first["competences"] > 0
     assert first["certificate_templates"] == 1 and first["contests"] == 1
+    assert first["cohort_members"] > 1
     output = capsys.readouterr().out
     assert DEMO_PASSWORD in output
     assert "TOTP" in output
