@@ -105,12 +105,14 @@ weasy_text.draw_first_line = _draw_first_line_with_actual_text
 class ProjectFilesFetcher(weasyprint.URLFetcher):
     """Serves ``sala://static/…`` and ``sala://media/…``; refuses everything else.
 
-    ``refused`` lists the URLs turned away, for logging and tests.
+    ``refused`` lists the URLs turned away and ``missing`` the project files that
+    could not be read.
     """
 
     def __init__(self):
         super().__init__(allowed_protocols=[SCHEME], allow_redirects=False)
         self.refused = []
+        self.missing = []
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
@@ -118,14 +120,20 @@ class ProjectFilesFetcher(weasyprint.URLFetcher):
         if parts.scheme != SCHEME or not path or ".." in path.split("/"):
             self.refused.append(url)
             raise ValueError(f"URL not allowed in certificates: {url[:200]}")
-        if parts.netloc == "static":
-            body = _static_bytes(path)
-        elif parts.netloc == "media":
-            with default_storage.open(path, "rb") as handle:
-                body = handle.read()
-        else:
+        if parts.netloc not in ("static", "media"):
             self.refused.append(url)
             raise ValueError(f"URL not allowed in certificates: {url[:200]}")
+        try:
+            if parts.netloc == "static":
+                body = _static_bytes(path)
+            else:
+                with default_storage.open(path, "rb") as handle:
+                    body = handle.read()
+        except Exception:
+            # A logo or signature that cannot be read must not silently vanish
+            # from a certificate: pdf_render fails instead.
+            self.missing.append(url)
+            raise
         mime_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
         return weasyprint.urls.URLFetcherResponse(
             url, body, {"Content-Type": mime_type}
@@ -234,6 +242,8 @@ def pdf_render(html: str, *, attachments=()) -> bytes:
         _actual_text.reset(token)
     if fetcher.refused:
         raise RenderError(f"Refused to fetch: {', '.join(fetcher.refused)[:500]}")
+    if fetcher.missing:
+        raise RenderError(f"Could not read: {', '.join(fetcher.missing)[:500]}")
     return pdf
 
 

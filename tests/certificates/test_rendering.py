@@ -202,3 +202,9 @@ def test_khmer_breakable_only_adds_zero_width_spaces():
     assert broken.count("\u200b") >= 2
     assert broken.replace("\u200b", "") == text
     assert rendering.khmer_breakable("ក្ដី") == "ក្ដី"  # spelling kept as typed
+
+
+def test_an_unreadable_project_file_fails_the_render(db):
+    html = '<html><body><img src="sala://media/original_images/gone.png"></body></html>'
+    with pytest.raises(rendering.RenderError, match="Could not read"):
+        rendering.pdf_render(html)

@@ -1,0 +1,44 @@
+"""Writes: signing keys, issuing, reissuing, revoking and expiring certificates,
+their PDFs, and the staff jobs (bulk issue, ZIP export)."""
+
+from certificates.services.documents import (
+    SAMPLE_CODE,
+    certificate_pdf_build,
+    pdf_context,
+    template_layout,
+    template_preview_pdf,
+)
+from certificates.services.issuance import (
+    CertificateError,
+    CertificateNotEligible,
+    IssueResult,
+    certificate_email_send,
+    certificate_expiry_reminders_send,
+    certificate_issue,
+    certificate_reissue,
+    certificate_revoke,
+    certificates_expire,
+)
+from certificates.services.jobs import certificate_job_create, certificate_job_run
+from certificates.services.keys import signing_key_create, signing_key_ensure
+
+__all__ = [
+    "SAMPLE_CODE",
+    "CertificateError",
+    "CertificateNotEligible",
+    "IssueResult",
+    "certificate_email_send",
+    "certificate_expiry_reminders_send",
+    "certificate_issue",
+    "certificate_job_create",
+    "certificate_job_run",
+    "certificate_pdf_build",
+    "certificate_reissue",
+    "certificate_revoke",
+    "certificates_expire",
+    "pdf_context",
+    "signing_key_create",
+    "signing_key_ensure",
+    "template_layout",
+    "template_preview_pdf",
+]
