@@ -136,7 +136,7 @@ def cohort_detail(request, pk):
             "status_chart": status_chart(dashboard),
             "level_chart": level_chart(dashboard),
             "can_manage": can_manage,
-            "assignment_form": AssignmentForm() if can_manage else None,
+            "assignment_form": AssignmentForm(prefix="assign") if can_manage else None,
             "query": query,
             "statuses": [(s, selectors.STATUS_LABELS[s]) for s in selectors.STATUSES],
         },
@@ -147,7 +147,7 @@ def cohort_detail(request, pk):
 @require_POST
 def assignment_create(request, pk):
     cohort = _managed_cohort(request, pk)
-    form = AssignmentForm(request.POST)
+    form = AssignmentForm(request.POST, prefix="assign")
     if form.is_valid():
         try:
             services.assignment_set(

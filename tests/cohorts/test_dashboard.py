@@ -190,7 +190,10 @@ def test_assign_a_course_from_the_page(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("cohorts:assign", args=[cohort.pk]),
-            {"course": str(courses["check"].translation_key), "due_date": "2026-04-30"},
+            {
+                "assign-course": str(courses["check"].translation_key),
+                "assign-due_date": "2026-04-30",
+            },
         )
     assert response.status_code == 302
     assignment = Assignment.objects.get(cohort=cohort)
@@ -206,7 +209,10 @@ def test_assign_a_course_from_the_page(
     # Assigning again moves the due date; the learner cannot leave the course.
     client.post(
         reverse("cohorts:assign", args=[cohort.pk]),
-        {"course": str(courses["check"].translation_key), "due_date": "2026-05-15"},
+        {
+            "assign-course": str(courses["check"].translation_key),
+            "assign-due_date": "2026-05-15",
+        },
     )
     assignment.refresh_from_db()
     assert assignment.due_date == date(2026, 5, 15)
