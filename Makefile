@@ -47,7 +47,7 @@ sysdeps-test:
 	@scripts/ensure-packages $(TEST_SYSTEM_PACKAGES)
 
 messages:
-	$(PY) manage.py makemessages --all --no-location --ignore=.venv --ignore=vendor_locale
+	$(PY) manage.py makemessages --all --no-location --ignore=.venv --ignore=vendor_locale --ignore=tests --ignore=artifacts --ignore=var
 	$(PY) manage.py compilemessages --ignore=.venv -v0
 
 lint:
