@@ -322,96 +322,115 @@ def sitting_responses_save(
     assessments). After the deadline nothing is saved and the sitting is closed
     with the answers saved in time."""
     now = now or timezone.now()
-    sitting = _owned_sitting(sitting_id=sitting_id, user=user)
-    if sitting.status == Sitting.Status.IN_PROGRESS and sitting.is_past_deadline(now):
-        sitting_submit(sitting_id=sitting.pk, user=user, now=now, by_deadline=True)
-        audit_record(
-            contest=sitting.contest,
-            kind=AuditEvent.Kind.LATE_ANSWER_REFUSED,
-            user=user,
-            sitting=sitting,
-            data={"questions": sorted(question_ids or sitting.question_ids)},
-            meta=meta,
-            now=now,
-        )
-        raise CompetitionError(TIME_UP, status=409, code="time_up")
     with transaction.atomic():
         sitting = _owned_sitting(sitting_id=sitting_id, user=user, lock=True)
         if sitting.status != Sitting.Status.IN_PROGRESS:
             raise CompetitionError(
                 _("Your answers are already submitted."), 409, "submitted"
             )
-        layout = {item["question"]: item["choices"] for item in sitting.layout}
-        wanted = list(layout) if question_ids is None else list(question_ids)
-        for question_id in wanted:
-            if question_id not in layout:
-                raise CompetitionError(
-                    _("That question is not part of your sitting."), 400, "invalid"
+        overdue = sitting.is_past_deadline(now)
+        if not overdue:
+            _responses_write(
+                sitting=sitting,
+                user=user,
+                data=data,
+                question_ids=question_ids,
+                now=now,
+                meta=meta,
+                reconnected=reconnected,
+            )
+            return sitting
+    # Close it with the answers saved in time, then refuse this late answer.
+    sitting_submit(sitting_id=sitting.pk, user=user, now=now, by_deadline=True)
+    audit_record(
+        contest=sitting.contest,
+        kind=AuditEvent.Kind.LATE_ANSWER_REFUSED,
+        user=user,
+        sitting=sitting,
+        data={"questions": sorted(question_ids or sitting.question_ids)},
+        meta=meta,
+        now=now,
+    )
+    raise CompetitionError(TIME_UP, status=409, code="time_up")
+
+
+def _responses_write(
+    *, sitting, user, data, question_ids, now, meta, reconnected
+) -> None:
+    """Upsert the answers of a locked sitting in progress, and log the changes."""
+    layout = {item["question"]: item["choices"] for item in sitting.layout}
+    wanted = list(layout) if question_ids is None else list(question_ids)
+    for question_id in wanted:
+        if question_id not in layout:
+            raise CompetitionError(
+                _("That question is not part of your sitting."), 400, "invalid"
+            )
+    # No ordering: the default one joins the bank for nothing.
+    questions = Question.objects.only("pk", "kind").order_by().in_bulk(wanted)
+    existing = {
+        r.question_id: r for r in sitting.responses.filter(question_id__in=wanted)
+    }
+    to_create, to_update, saved = [], [], []
+    for question_id in wanted:
+        try:
+            answer = parse_answer(
+                question=questions[question_id],
+                layout_choices=layout[question_id],
+                data=data,
+                prefix=f"q-{question_id}",
+            )
+        except AssessmentError as error:
+            raise CompetitionError(error.message, error.status, "invalid") from None
+        if answer is None:
+            continue
+        response = existing.get(question_id)
+        if response is None:
+            to_create.append(
+                SittingResponse(
+                    sitting=sitting,
+                    question_id=question_id,
+                    answer=answer,
+                    saved_at=now,
                 )
-        questions = Question.objects.only("pk", "kind").in_bulk(wanted)
-        existing = {
-            r.question_id: r for r in sitting.responses.filter(question_id__in=wanted)
-        }
-        to_create, to_update, saved = [], [], []
-        for question_id in wanted:
-            try:
-                answer = parse_answer(
-                    question=questions[question_id],
-                    layout_choices=layout[question_id],
-                    data=data,
-                    prefix=f"q-{question_id}",
-                )
-            except AssessmentError as error:
-                raise CompetitionError(error.message, error.status, "invalid") from None
-            if answer is None:
-                continue
-            response = existing.get(question_id)
-            if response is None:
-                to_create.append(
-                    SittingResponse(
-                        sitting=sitting,
-                        question_id=question_id,
-                        answer=answer,
-                        saved_at=now,
-                    )
-                )
-            elif response.answer != answer:
-                response.answer = answer
-                response.saved_at = now
-                to_update.append(response)
-            else:
-                continue
-            saved.append(question_id)
-        SittingResponse.objects.bulk_create(to_create)
-        SittingResponse.objects.bulk_update(to_update, ["answer", "saved_at"])
-        events = [
+            )
+        elif response.answer != answer:
+            response.answer = answer
+            response.saved_at = now
+            to_update.append(response)
+        else:
+            continue
+        saved.append(question_id)
+    SittingResponse.objects.bulk_create(to_create)
+    SittingResponse.objects.bulk_update(to_update, ["answer", "saved_at"])
+    meta = meta or {}
+    ip_address, user_agent = meta.get("ip_address") or None, meta.get("user_agent", "")
+    events = [
+        AuditEvent(
+            contest=sitting.contest,
+            sitting=sitting,
+            user=user,
+            kind=AuditEvent.Kind.ANSWER_SAVED,
+            at=now,
+            data={"question": question_id},
+            ip_address=ip_address,
+            user_agent=user_agent[:255],
+        )
+        for question_id in saved
+    ]
+    if reconnected:
+        events.insert(
+            0,
             AuditEvent(
                 contest=sitting.contest,
                 sitting=sitting,
                 user=user,
-                kind=AuditEvent.Kind.ANSWER_SAVED,
+                kind=AuditEvent.Kind.RECONNECTED,
                 at=now,
-                data={"question": question_id},
-                ip_address=(meta or {}).get("ip_address") or None,
-                user_agent=((meta or {}).get("user_agent") or "")[:255],
-            )
-            for question_id in saved
-        ]
-        if reconnected:
-            events.insert(
-                0,
-                AuditEvent(
-                    contest=sitting.contest,
-                    sitting=sitting,
-                    user=user,
-                    kind=AuditEvent.Kind.RECONNECTED,
-                    at=now,
-                    ip_address=(meta or {}).get("ip_address") or None,
-                    user_agent=((meta or {}).get("user_agent") or "")[:255],
-                ),
-            )
-        AuditEvent.objects.bulk_create(events)
-    return sitting
+                ip_address=ip_address,
+                user_agent=user_agent[:255],
+            ),
+        )
+    AuditEvent.objects.bulk_create(events)
 
 
 def _receipt(sitting: Sitting, answers: dict) -> str:

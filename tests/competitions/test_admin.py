@@ -20,7 +20,14 @@ from tests.factories import UserFactory
 
 @pytest.fixture
 def editor(db):
-    return UserFactory(roles=["Editor"], mfa=True, email="organiser@example.org")
+    from wagtail.users.models import UserProfile
+
+    user = UserFactory(roles=["Editor"], mfa=True, email="organiser@example.org")
+    # The admin in English, so that the tests can read its messages.
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = "en"
+    profile.save()
+    return user
 
 
 def _local(value):
