@@ -208,3 +208,28 @@ def test_an_unreadable_project_file_fails_the_render(db):
     html = '<html><body><img src="sala://media/original_images/gone.png"></body></html>'
     with pytest.raises(rendering.RenderError, match="Could not read"):
         rendering.pdf_render(html)
+
+
+def test_a_crowded_certificate_stays_on_one_a4_landscape_page(tmp_path):
+    crowded = replace(
+        CONTENT,
+        competences=tuple(
+            CompetenceReached(
+                f"{area}.{item}",
+                "ការការពារទិន្នន័យផ្ទាល់ខ្លួន និងឯកជនភាពលើបណ្តាញសង្គម",
+                "Protecting personal data and privacy on social networks",
+                "L3",
+                3,
+                "ខ្ពស់",
+                "Advanced",
+            )
+            for area in range(1, 4)
+            for item in range(1, 3)
+        ),
+        institution=Party("ស្ថាប័នសាកល្បងសម្រាប់ការធ្វើតេស្ត", "A test institution"),
+    )
+    path, _html = render(crowded, tmp_path)
+    reader = PdfReader(path)
+    assert len(reader.pages) == 1
+    width, height = (float(v) for v in reader.pages[0].mediabox[2:])
+    assert round(width / 72 * 25.4) == 297 and round(height / 72 * 25.4) == 210
