@@ -477,11 +477,17 @@ class SittingCompetenceScore(models.Model):
 class AuditEvent(models.Model):
     """One thing that happened in a contest, for the organisers' record.
 
-    ``data`` by kind: answer_saved {"question": id}; started {"questions": n,
-    "deadline": iso}; submitted {"score": str, "max_score": str, "by_deadline": bool,
-    "receipt": str}; late_answer_refused {"questions": [ids]}; registration
-    decisions {"registration": id, "note": str}; certificates_issued
-    {"participation": n, "merit": n}; others {}.
+    ``data`` by kind:
+
+    * answer_saved: {"question": id, "answer": as stored (see SittingResponse)},
+      so that a sitting's history can be replayed;
+    * started: {"questions": n, "deadline": iso};
+    * submitted: {"score": str, "max_score": str, "by_deadline": bool,
+      "receipt": str, "answers": n};
+    * late_answer_refused: {"questions": [ids]};
+    * registered, approved, rejected: {"registration": id, "note": str};
+    * resumed: {"page_loads": n}; sitting_closed, results_published: {"at": iso};
+    * reconnected: {}.
     """
 
     class Kind(models.TextChoices):
@@ -496,7 +502,6 @@ class AuditEvent(models.Model):
         SUBMITTED = "submitted", _("Submitted and scored")
         SITTING_CLOSED = "sitting_closed", _("Sitting closed by the organisers")
         RESULTS_PUBLISHED = "results_published", _("Results published")
-        CERTIFICATES_ISSUED = "certificates_issued", _("Certificates issued")
 
     contest = models.ForeignKey(
         Contest, on_delete=models.CASCADE, related_name="audit_events"

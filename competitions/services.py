@@ -194,6 +194,10 @@ def sitting_form_build(*, contest: Contest, rng) -> list[dict]:
     """A contestant's form: drawn from the blueprint, questions and choices in
     their own order. Each item: {"question": id, "choices": [ids], "row": id}."""
     rows = blueprint_rows_for_draw(contest=contest)
+    if not rows:
+        raise CompetitionError(
+            _("This competition has no questions yet."), status=409, code="blueprint"
+        )
     try:
         form = blueprint.form_draw(rows, rng)
     except blueprint.BlueprintError:
@@ -399,7 +403,7 @@ def _responses_write(
             to_update.append(response)
         else:
             continue
-        saved.append(question_id)
+        saved.append((question_id, answer))
     SittingResponse.objects.bulk_create(to_create)
     SittingResponse.objects.bulk_update(to_update, ["answer", "saved_at"])
     meta = meta or {}
@@ -411,11 +415,11 @@ def _responses_write(
             user=user,
             kind=AuditEvent.Kind.ANSWER_SAVED,
             at=now,
-            data={"question": question_id},
+            data={"question": question_id, "answer": answer},
             ip_address=ip_address,
             user_agent=user_agent[:255],
         )
-        for question_id in saved
+        for question_id, answer in saved
     ]
     if reconnected:
         events.insert(

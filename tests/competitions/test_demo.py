@@ -2,6 +2,8 @@
 
 from collections import Counter
 
+import pytest
+
 from competitions.demo import DEMO_SLUG, demo_competitions_load
 from competitions.models import Contest, Sitting
 from competitions.selectors import standings
@@ -36,6 +38,14 @@ def test_demo_competition_over_the_banks(pools):
 
 
 def test_demo_competition_without_banks(db):
+    from competitions import services
+    from tests.competitions.conftest import make_student, register
+
     contest = demo_competitions_load()
     assert contest.blueprint_rows.count() == 0
     assert not Sitting.objects.exists()
+    student = make_student()
+    register(contest, student)
+    with pytest.raises(services.CompetitionError) as error:
+        services.sitting_start(contest=contest, user=student)
+    assert error.value.code == "blueprint"

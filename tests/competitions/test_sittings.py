@@ -310,7 +310,10 @@ def test_autosave_records_answers_once_and_the_audit_log(client, contest, studen
     assert SittingResponse.objects.filter(sitting=sitting).count() == 1
     assert events(sitting, AuditEvent.Kind.ANSWER_SAVED).count() == 1
     saved = events(sitting, AuditEvent.Kind.ANSWER_SAVED).get()
-    assert saved.data == {"question": question}
+    assert saved.data == {
+        "question": question,
+        "answer": SittingResponse.objects.get(sitting=sitting).answer,
+    }
 
     # The first save after a lost connection is marked.
     client.post(url("save", contest), {**payload, "reconnected": "1"}, **FETCH)
@@ -453,3 +456,37 @@ def test_publication_waits_for_the_sitting_to_close(contest, student):
     assert sitting.status == Sitting.Status.SUBMITTED and sitting.closed_by_deadline
     contest = services.contest_results_publish(contest=contest, organiser=organiser)
     assert contest.results_are_published()
+
+
+def test_anonymous_visitors_see_the_competition_but_no_form(client, contest):
+    listing = client.get(url("list"))
+    assert contest.title_en in listing.content.decode()
+    detail = client.get(url("detail", contest)).content.decode()
+    assert "Log in to register" in detail and "registration-form" not in detail
+    assert client.post(url("start", contest)).status_code == 302  # to the login
+    assert not Sitting.objects.exists()
+
+
+def test_unlisted_contest_is_not_found(client, contest, student):
+    contest.listed = False
+    contest.save()
+    client.force_login(student)
+    assert client.get(url("detail", contest)).status_code == 404
+    assert contest.title_en not in client.get(url("list")).content.decode()
+
+
+def test_autosave_and_submit_query_counts_do_not_grow_with_answers(
+    client, contest, student, django_assert_max_num_queries
+):
+    register(contest, student)
+    client.force_login(student)
+    client.post(url("start", contest))
+    sitting = Sitting.objects.get()
+    data = right_form_data(sitting)
+    # Every answer in one save: one upsert of the responses, one of the events.
+    with django_assert_max_num_queries(13):
+        response = client.post(url("save", contest), data, **FETCH)
+    assert response.json()["ok"] is True
+    assert events(sitting, AuditEvent.Kind.ANSWER_SAVED).count() == 5
+    with django_assert_max_num_queries(20):
+        client.get(url("sitting", contest))
