@@ -365,3 +365,20 @@ def test_logos_and_signatures_are_drawn_from_media(completed, tmp_path):
         ["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True
     ).stdout.splitlines()[2:]
     assert len(listing) >= 2  # the logo and the signature
+
+
+def test_a_failing_certificate_does_not_break_the_learners_request(
+    learner, course, template, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(rendering, "pdf_render", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        course_services.enrolment_create(user=learner, course=course)
+        [lesson] = course.get_children().specific()
+        course_services.lesson_complete(user=learner, lesson=lesson)
+    assert not Certificate.objects.exists()
+    from courses.models import Enrolment
+
+    assert Enrolment.objects.get(user=learner).status == Enrolment.Status.COMPLETED
