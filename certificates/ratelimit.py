@@ -13,6 +13,19 @@ WINDOW_SECONDS = 60
 
 
 def client_address(request) -> str:
+    """The client's address. Behind N trusted reverse proxies
+    (CERTIFICATES_TRUSTED_PROXY_COUNT), the Nth address from the right of
+    X-Forwarded-For: the one the outermost trusted proxy saw; addresses further
+    left were written by the client and prove nothing."""
+    proxies = settings.CERTIFICATES_TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -202,3 +202,16 @@ def test_only_the_holder_and_staff_download(client, certificate, course):
     assert client.get(url).status_code == 403
     client.logout()
     assert client.get(url).status_code == 302  # to the login page
+
+
+def test_behind_a_proxy_the_forwarded_address_is_counted(rf, settings):
+    from certificates.ratelimit import client_address
+
+    request = rf.get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7"
+    )
+    assert client_address(request) == "10.0.0.2"
+    settings.CERTIFICATES_TRUSTED_PROXY_COUNT = 1
+    assert client_address(request) == "198.51.100.7"
+    settings.CERTIFICATES_TRUSTED_PROXY_COUNT = 3
+    assert client_address(request) == "10.0.0.2"
