@@ -10,6 +10,8 @@ from django.db import connections
 # What the migrations wrote into the test database (roles, institutions, Wagtail's
 # root page and locale), by database alias; taken once, right after set-up.
 _MIGRATED_DATA: dict[str, str] = {}
+# The database blocker, while the test database exists.
+_DB: dict[str, object] = {}
 
 
 @pytest.fixture(scope="session")
@@ -21,17 +23,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
             # lookup that misses creates one under a new id.
             rows.sort(key=lambda row: row["model"] != "contenttypes.contenttype")
             _MIGRATED_DATA[alias] = json.dumps(rows)
+    _DB["blocker"] = django_db_blocker
+    yield
+    _DB.clear()
 
 
-@pytest.fixture
-def migrated_data(transactional_db):
-    """Put the database back as the migrations left it, for a transactional test.
-
-    A transactional test ends with a flush that empties every table, data
-    migrations' rows included. Django's serialized_rollback cannot restore them
-    after another transactional test's flush has recreated content types and
-    permissions under new ids; this empties the tables first, then restores.
-    """
+def _restore_migrated_data():
+    """Empty every table, then put back what the migrations wrote, ids included."""
     ContentType.objects.clear_cache()
     for alias, data in _MIGRATED_DATA.items():
         connection = connections[alias]
@@ -50,6 +48,35 @@ def migrated_data(transactional_db):
             for statement in statements:
                 cursor.execute(statement)
     ContentType.objects.clear_cache()
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test, leave the database as the migrations left it.
+
+    Such a test ends with a flush: every table is emptied, and content types and
+    permissions come back under new ids. Without this, the next transactional
+    test would find no roles, institutions or Wagtail root page, and Django's
+    serialized_rollback would fail restoring content types under their old ids.
+    """
+    result = yield
+    if nextitem is not None and "blocker" in _DB and _is_transactional(item):
+        with _DB["blocker"].unblock():
+            _restore_migrated_data()
+    return result
+
+
+@pytest.fixture
+def migrated_data(transactional_db):
+    """The database as the migrations left it, for a transactional test."""
+    _restore_migrated_data()
 
 
 @pytest.fixture(autouse=True)
