@@ -116,6 +116,22 @@ def test_registration_refusals(contest, student, case):
     assert not Registration.objects.filter(user=kwargs["user"], student_id="A1")
 
 
+def test_pending_student_sees_the_countdown_and_rejected_one_the_note(
+    client, contest, student
+):
+    contest.sitting_opens_at = timezone.now() + timedelta(hours=1)
+    contest.save()
+    registration = register(contest, student, approve=False)
+    client.force_login(student)
+    page = client.get(url("detail", contest)).content.decode()
+    assert 'class="countdown"' in page and "must approve your registration" in page
+    registration.status = Registration.Status.REJECTED
+    registration.note = "Student card unreadable"
+    registration.save()
+    page = client.get(url("detail", contest)).content.decode()
+    assert 'class="countdown"' not in page and "Student card unreadable" in page
+
+
 def test_rejected_student_cannot_start_and_started_cannot_be_rejected(contest, student):
     organiser = UserFactory(roles=["Editor"])
     registration = register(contest, student, approve=False)
