@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assessments.models import Attempt, CompetenceResult, Response
 from courses.models import Enrolment
@@ -119,20 +119,22 @@ def test_forged_choice_and_foreign_question_are_refused(
     other = make_question(bank, framework, key="elsewhere")
     forged = other.choices.first()
     response = client.post(
-        reverse("assessments:save", args=[attempt.pk]),
+        f"/km/learning/attempts/{attempt.pk}/save/",
         {"question": questions[0].pk, f"q-{questions[0].pk}": forged.pk},
         HTTP_X_REQUESTED_WITH="fetch",
     )
     assert response.status_code == 400
-    assert "not part of this question" in response.json()["error"]
+    message = "That choice is not part of this question."
+    with translation.override("km"):
+        assert response.json()["error"] == translation.gettext(message) != message
     response = client.post(
-        reverse("assessments:save", args=[attempt.pk]),
+        f"/km/learning/attempts/{attempt.pk}/save/",
         {"question": other.pk, f"q-{other.pk}": forged.pk},
         HTTP_X_REQUESTED_WITH="fetch",
     )
     assert response.status_code == 400
     response = client.post(
-        reverse("assessments:save", args=[attempt.pk]),
+        f"/km/learning/attempts/{attempt.pk}/save/",
         {"question": questions[0].pk, f"q-{questions[0].pk}": "not-a-number"},
     )
     assert response.status_code == 400
