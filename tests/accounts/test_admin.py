@@ -7,6 +7,13 @@ from accounts import roles
 from accounts.models import Institution, User
 from tests.factories import InstitutionFactory, UserFactory
 
+
+@pytest.fixture(autouse=True)
+def _english_admin(client):
+    """The Wagtail admin follows the browser's language; these tests read English."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 pytestmark = pytest.mark.django_db
 
 

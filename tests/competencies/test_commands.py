@@ -4,12 +4,20 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from competencies import framework_io
 from competencies.models import Framework
 from tests.competencies.conftest import counts, make_csv, make_xlsx
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the commands' English output; Khmer is the default."""
+    with translation.override("en"):
+        yield
 
 
 def run(*args):
