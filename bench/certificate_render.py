@@ -16,7 +16,7 @@ it, loads the demo framework, courses and certificate template, and gives
    - raw WeasyPrint reusing one FontConfiguration and parsed stylesheet,
    - our pipeline (rendering.pdf_render: closed URL fetcher, ActualText, the
      credential attached),
-   as the median and the ratio of ours to raw;
+   interleaved, as the median and the ratio of ours to raw;
 2. issue: certificate_issue end to end (reads, signing, render, file, row, audit
    entry), median over --repeat learners, and its ratio to the raw render;
 3. throughput: --count certificates issued by 1 process, then --count more by 2
@@ -125,15 +125,6 @@ def seed(count: int):
     return course_key, [user.pk for user in users]
 
 
-def timed(function, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def render_figures(course_key, user_id, repeat):
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
@@ -181,9 +172,17 @@ def render_figures(course_key, user_id, repeat):
     def ours():
         rendering.pdf_render(html, attachments=[("c.jwt", credential, "credential")])
 
-    for function in (raw, raw_reused, ours):
+    functions = (raw, raw_reused, ours)
+    for function in functions:
         function()  # warm up
-    return cold, timed(raw, repeat), timed(raw_reused, repeat), timed(ours, repeat)
+    # Interleaved, so that a change in the machine's load hits all three alike.
+    times = [[] for _ in functions]
+    for _ in range(repeat):
+        for index, function in enumerate(functions):
+            start = time.perf_counter()
+            function()
+            times[index].append(time.perf_counter() - start)
+    return cold, *(statistics.median(t) for t in times)
 
 
 def issue_figures(course_key, user_ids):
