@@ -4,9 +4,7 @@ from django.utils import timezone
 
 from certificates import payload, rendering, selectors
 from certificates.codes import check_symbol, code_format
-from certificates.models import (
-    CertificateTemplate,
-)
+from certificates.models import CertificateTemplate
 from certificates.payload import CertificateContent, CompetenceReached, Party
 
 # --- Content and rendering ------------------------------------------------------

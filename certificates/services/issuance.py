@@ -18,11 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates import payload, selectors, signing
 from certificates.codes import code_generate
-from certificates.models import (
-    Certificate,
-    CertificateEvent,
-    CertificateTemplate,
-)
+from certificates.models import Certificate, CertificateEvent, CertificateTemplate
 from certificates.payload import CertificateContent, Party
 from certificates.services.documents import certificate_pdf_build
 from certificates.services.keys import private_key_load, signing_key_ensure

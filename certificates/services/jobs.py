@@ -12,9 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from certificates import selectors
-from certificates.models import (
-    CertificateJob,
-)
+from certificates.models import CertificateJob
 from certificates.services.issuance import (
     CertificateError,
     CertificateNotEligible,

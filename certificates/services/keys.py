@@ -5,9 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from certificates import selectors, signing
-from certificates.models import (
-    SigningKey,
-)
+from certificates.models import SigningKey
 
 # --- Signing keys ---------------------------------------------------------------
 
