@@ -341,3 +341,27 @@ def test_ten_thousand_rows_through_the_worker_path(migrated_data, client):
     assert Invitation.objects.filter(sent_at__isnull=False).count() == 10_000
     assert len(mail.outbox) == 10_000
     assert time.monotonic() - started < 60
+
+
+def test_a_failed_invitation_is_sent_by_the_next_run(trainer, cohort, monkeypatch):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    job = apply(create_job(trainer, csv_bytes(GOOD_ROWS)))
+    original = EmailBackend.send_messages
+    calls = {"n": 0}
+
+    def flaky(self, messages):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("SMTP down")
+        return original(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", flaky)
+    with pytest.raises(OSError):
+        services.invitations_send(job_id=job.pk)
+    assert Invitation.objects.filter(sent_at__isnull=False).count() == 1
+    assert services.invitations_send(job_id=job.pk) == 2
+    assert services.invitations_send(job_id=job.pk) == 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        row.split(",")[0] for row in GOOD_ROWS
+    )
