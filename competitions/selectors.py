@@ -133,7 +133,11 @@ def contests_for_student(*, user, now=None) -> list[dict]:
 def sitting_of(*, contest: Contest, user) -> Sitting | None:
     if not user.is_authenticated:
         return None
-    return Sitting.objects.filter(contest=contest, user=user).first()
+    sitting = Sitting.objects.filter(contest=contest, user=user).first()
+    if sitting is not None:
+        # Known already: spare the queries when they are followed.
+        sitting.contest, sitting.user = contest, user
+    return sitting
 
 
 def contest_page_context(*, contest: Contest, user, now=None) -> dict:

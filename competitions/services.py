@@ -285,7 +285,9 @@ def sitting_page_open(*, sitting: Sitting, meta: dict | None = None, now=None) -
     """Count a view of the sitting page; every view after the first is a return
     (a reload, another tab, another device) and goes to the audit log."""
     Sitting.objects.filter(pk=sitting.pk).update(page_loads=F("page_loads") + 1)
-    loads = Sitting.objects.values_list("page_loads", flat=True).get(pk=sitting.pk)
+    # The count as loaded with the sitting, plus this view: two views at the same
+    # instant may both be logged as returns, which the counter itself shows.
+    loads = sitting.page_loads + 1
     if loads > 1:
         audit_record(
             contest=sitting.contest,
