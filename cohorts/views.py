@@ -257,7 +257,19 @@ def rollup_export(request, code, fmt):
 
 
 def _own_export_job(request, pk):
-    return get_object_or_404(ExportJob, pk=pk, created_by=request.user)
+    """An export of the user's, while they may still see what it holds."""
+    job = get_object_or_404(
+        ExportJob.objects.defer("content"), pk=pk, created_by=request.user
+    )
+    if job.cohort_id is not None:
+        visible = access.visible_cohorts(request.user).filter(pk=job.cohort_id)
+    else:
+        visible = access.coordinated_institutions(request.user).filter(
+            pk=job.institution_id
+        )
+    if not visible.exists():
+        raise Http404
+    return job
 
 
 @dashboard_required
@@ -271,8 +283,9 @@ def export_job_download(request, pk):
     job = _own_export_job(request, pk)
     if job.status != JobStatus.DONE:
         raise Http404
+    content = ExportJob.objects.values_list("content", flat=True).get(pk=job.pk)
     content_type = services.exports.CONTENT_TYPES[job.fmt]
-    response = HttpResponse(bytes(job.content), content_type=content_type)
+    response = HttpResponse(bytes(content), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
     return response
 

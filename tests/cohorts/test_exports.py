@@ -167,12 +167,13 @@ def test_large_exports_go_through_a_job_with_a_download_link(
 ):
     settings.COHORTS_EXPORT_SYNC_LIMIT = 2
     client.force_login(trainer)
-    direct = services.export_build(
-        kind="progress",
-        fmt="csv",
-        cohort=export_cohort,
-        filters=services.exports.selectors.filters_from({"q": "plain"}),
-    )
+    with translation.override("en"):
+        direct = services.export_build(
+            kind="progress",
+            fmt="csv",
+            cohort=export_cohort,
+            filters=services.exports.selectors.filters_from({"q": "plain"}),
+        )
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(
             en("cohorts:export", export_cohort.pk, "progress", "csv") + "?q=plain"
