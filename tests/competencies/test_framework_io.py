@@ -18,6 +18,13 @@ from competencies.framework_io import (
 from tests.competencies.conftest import GOOD_ROWS, make_csv, make_xlsx
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are read in English here; Khmer ones are checked explicitly."""
+    with translation.override("en"):
+        yield
+
+
 def errors_of(data, filename="f.csv", **kwargs):
     parsed = parse_and_validate(data, filename=filename, **kwargs)
     return [(error.row, error.column) for error in parsed.errors], parsed
