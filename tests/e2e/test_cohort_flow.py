@@ -70,7 +70,8 @@ def test_trainer_imports_assigns_and_follows_progress(
     page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
     page.locator("input[name=code]").fill(totp_code())
     page.locator("form:has(input[name=code]) button.button[type=submit]").click()
-    page.wait_for_load_state()
+    # Let the code's POST finish before navigating, or the navigation cancels it.
+    page.wait_for_url(lambda url: "/2fa/authenticate/" not in url)
     page.goto(f"{base}/en/trainer/")
     expect(page.locator("h1")).to_have_text("Cohorts and required training")
     expect(page.locator("main")).to_contain_text("Pilot cohort")
