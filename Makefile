@@ -8,6 +8,8 @@ SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 
 TEST_SYSTEM_PACKAGES := chromium poppler-utils zbar-tools
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs on both cores; each worker gets its own test database.
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test bootstrap bootstrap-dev sysdeps sysdeps-test messages lint serve clean
 
@@ -21,7 +23,7 @@ test: bootstrap-dev
 	$(PY) manage.py compilemessages --ignore=.venv -v0
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run --settings=lms.settings.test
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bootstrap: sysdeps $(VENV)/.installed
 	$(PY) manage.py compilemessages --ignore=.venv -v0
