@@ -24,9 +24,14 @@ def _tokenizer():
     return word_tokenize
 
 
+@lru_cache(maxsize=8192)
+def _khmer_words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in _tokenizer()(text) if w.strip())
+
+
 def khmer_words(text: str) -> list[str]:
-    """The words of a run of Khmer text."""
-    return [w for w in _tokenizer()(text) if w.strip()]
+    """The words of a run of Khmer text (cached: a page is indexed on every save)."""
+    return list(_khmer_words(text))
 
 
 def segment(text: str) -> str:
