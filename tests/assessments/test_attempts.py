@@ -335,3 +335,42 @@ def test_submit_query_count_does_not_grow_with_questions(
         attempt.refresh_from_db()
         assert attempt.percent == 100
     assert counts[0] == counts[1], counts
+
+
+def test_random_draw_per_competence_and_level(
+    learner, course_with_quiz, bank, framework
+):
+    from assessments import services
+    from assessments.models import DrawRule, Question
+    from competencies.models import Competence, ProficiencyLevel
+
+    course = course_with_quiz["course"]
+    for i in range(6):
+        make_question(bank, framework, level="L1", competence="4.2", key=f"pool-a{i}")
+        make_question(bank, framework, level="L2", competence="1.2", key=f"pool-b{i}")
+    quiz = make_quiz(course, [], slug="drawn")
+    quiz.draw_rules.add(
+        DrawRule(
+            bank=bank,
+            competence=Competence.objects.get(framework=framework, code="4.2"),
+            level=ProficiencyLevel.objects.get(framework=framework, code="L1"),
+            count=3,
+        )
+    )
+    quiz.draw_rules.add(
+        DrawRule(
+            bank=bank,
+            competence=Competence.objects.get(framework=framework, code="1.2"),
+            level=ProficiencyLevel.objects.get(framework=framework, code="L2"),
+            count=2,
+        )
+    )
+    quiz.save_revision().publish()
+    quiz = type(quiz).objects.get(pk=quiz.pk)
+    attempt = services.attempt_start(user=learner, quiz=quiz)
+    drawn = Question.objects.filter(pk__in=attempt.question_ids)
+    assert len(attempt.question_ids) == len(set(attempt.question_ids)) == 5
+    pairs = sorted(
+        (q.competence_links.get().competence.code, q.level.code) for q in drawn
+    )
+    assert pairs == [("1.2", "L2")] * 2 + [("4.2", "L1")] * 3
