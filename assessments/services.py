@@ -308,6 +308,40 @@ def questions_for_scoring(question_ids):
     )
 
 
+def responses_score(*, question_ids, responses):
+    """Score saved responses to the given questions (attempt or sitting alike).
+
+    Sets ``fraction`` and ``points`` on each response (the caller saves them) and
+    returns (questions in the given order, responses by question id, question
+    scores, per-competence scores at the framework's mastery threshold).
+    """
+    questions = list(questions_for_scoring(question_ids))
+    order = {qid: i for i, qid in enumerate(question_ids)}
+    questions.sort(key=lambda q: order[q.pk])
+    specs = question_specs(questions)
+    responses = {r.question_id: r for r in responses}
+    scores = scoring.score_questions(
+        specs, {qid: r.answer for qid, r in responses.items()}
+    )
+    frameworks = {
+        link.competence.framework
+        for q in questions
+        for link in q.competence_links.all()
+    }
+    threshold = (
+        Decimal(next(iter(frameworks)).mastery_threshold)
+        if len(frameworks) == 1
+        else Decimal("0.8")
+    )
+    by_competence = scoring.competence_scores(specs, scores, threshold=threshold)
+    for score in scores:
+        response = responses.get(score.question_id)
+        if response is not None:
+            response.fraction = score.fraction
+            response.points = score.earned
+    return questions, responses, scores, by_competence
+
+
 def attempt_submit(
     *,
     attempt: Attempt | None = None,
@@ -325,30 +359,9 @@ def attempt_submit(
         )
         if attempt.status == Attempt.Status.SUBMITTED:
             return attempt
-        questions = list(questions_for_scoring(attempt.question_ids))
-        order = {qid: i for i, qid in enumerate(attempt.question_ids)}
-        questions.sort(key=lambda q: order[q.pk])
-        specs = question_specs(questions)
-        responses = {r.question_id: r for r in attempt.responses.all()}
-        scores = scoring.score_questions(
-            specs, {qid: r.answer for qid, r in responses.items()}
+        questions, responses, scores, by_competence = responses_score(
+            question_ids=attempt.question_ids, responses=attempt.responses.all()
         )
-        frameworks = {
-            link.competence.framework
-            for q in questions
-            for link in q.competence_links.all()
-        }
-        threshold = (
-            Decimal(next(iter(frameworks)).mastery_threshold)
-            if len(frameworks) == 1
-            else Decimal("0.8")
-        )
-        by_competence = scoring.competence_scores(specs, scores, threshold=threshold)
-        for score in scores:
-            response = responses.get(score.question_id)
-            if response is not None:
-                response.fraction = score.fraction
-                response.points = score.earned
         Response.objects.bulk_update(list(responses.values()), ["fraction", "points"])
         competences = {
             link.competence.code: link.competence

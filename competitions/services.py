@@ -18,8 +18,7 @@ from assessments.services import (
     AssessmentError,
     attempt_layout,
     parse_answer,
-    question_specs,
-    questions_for_scoring,
+    responses_score,
 )
 from competitions import blueprint
 from competitions.models import (
@@ -465,29 +464,10 @@ def sitting_submit(
         if now > sitting.deadline:
             # Closed late (by the sweep or a late request): it ended at the deadline.
             now, by_deadline = sitting.deadline, True
-        questions = list(questions_for_scoring(sitting.question_ids))
-        order = {qid: i for i, qid in enumerate(sitting.question_ids)}
-        questions.sort(key=lambda q: order[q.pk])
-        specs = question_specs(questions)
-        responses = {r.question_id: r for r in sitting.responses.all()}
-        answers = {qid: r.answer for qid, r in responses.items()}
-        scores = scoring.score_questions(specs, answers)
-        frameworks = {
-            link.competence.framework
-            for q in questions
-            for link in q.competence_links.all()
-        }
-        threshold = (
-            Decimal(next(iter(frameworks)).mastery_threshold)
-            if len(frameworks) == 1
-            else Decimal("0.8")
+        questions, responses, scores, by_competence = responses_score(
+            question_ids=sitting.question_ids, responses=sitting.responses.all()
         )
-        by_competence = scoring.competence_scores(specs, scores, threshold=threshold)
-        for score in scores:
-            response = responses.get(score.question_id)
-            if response is not None:
-                response.fraction = score.fraction
-                response.points = score.earned
+        answers = {qid: r.answer for qid, r in responses.items()}
         SittingResponse.objects.bulk_update(
             list(responses.values()), ["fraction", "points"]
         )
