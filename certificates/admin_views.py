@@ -1,9 +1,11 @@
 """Wagtail admin views for staff: issued certificates (revoke, reissue), template
-preview, bulk issue for a course and ZIP export, each job with a progress page."""
+preview, bulk issue for a course or a competition and ZIP export, each job with a
+progress page."""
 
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +16,7 @@ from wagtail.admin.auth import user_passes_test
 from certificates import selectors, services
 from certificates.forms import BulkIssueForm, ExportForm, ReissueForm, RevokeForm
 from certificates.models import Certificate, CertificateJob, CertificateTemplate
+from competitions.models import Contest
 
 
 def user_can_view(user) -> bool:
@@ -47,7 +50,7 @@ def certificate_index(request):
     query = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     course = request.GET.get("course", "")
-    courses = selectors.course_choices()
+    courses = selectors.subject_choices()
     if course not in {key for key, _title in courses}:
         course = ""
     if status not in Certificate.Status.values:
@@ -177,9 +180,48 @@ def bulk_issue(request):
     )
 
 
+@user_passes_test(user_can_issue)
+@require_POST
+def contest_issue(request, contest_pk):
+    """Issue a competition's participation and merit certificates (the results
+    page of the competition posts here)."""
+    contest = get_object_or_404(Contest, pk=contest_pk)
+    try:
+        job = services.certificate_job_create(
+            kind=CertificateJob.Kind.CONTEST_ISSUE,
+            requested_by=request.user,
+            contest=contest,
+        )
+    except services.CertificateError as error:
+        messages.error(request, str(error))
+        return redirect("competitions_admin_results", pk=contest.pk)
+    return redirect("certificates_admin_job", pk=job.pk)
+
+
+def contest_results_panel(request, contest) -> str | None:
+    """The certificates part of a competition's results page in the admin."""
+    if not user_can_view(request.user):
+        return None
+    return render_to_string(
+        "certificates/admin/contest_panel.html",
+        {
+            "contest": contest,
+            "templates": selectors.contest_templates(contest),
+            "counts": selectors.contest_certificate_counts(contest=contest),
+            "jobs": selectors.contest_jobs(contest=contest),
+            "published": contest.results_are_published(),
+            "can_issue": user_can_issue(request.user),
+            "can_edit_templates": request.user.has_perm(
+                "certificates.change_certificatetemplate"
+            ),
+        },
+        request=request,
+    )
+
+
 @user_passes_test(user_can_view)
 def export(request):
-    form = ExportForm(request.POST or None, courses=selectors.course_choices())
+    form = ExportForm(request.POST or None, courses=selectors.subject_choices())
     if request.method == "POST" and form.is_valid():
         job = services.certificate_job_create(
             kind=CertificateJob.Kind.EXPORT,
@@ -209,8 +251,8 @@ def export(request):
 
 @user_passes_test(user_can_view)
 def job_detail(request, pk):
-    job = get_object_or_404(CertificateJob, pk=pk)
-    titles = dict(selectors.course_choices())
+    job = get_object_or_404(CertificateJob.objects.select_related("contest"), pk=pk)
+    titles = dict(selectors.subject_choices())
     return TemplateResponse(
         request,
         "certificates/admin/job_detail.html",
@@ -218,6 +260,9 @@ def job_detail(request, pk):
             "job": job,
             "course_title": titles.get(str(job.course_key)) if job.course_key else "",
             "index_url": reverse("certificates_admin_index"),
+            "results_url": reverse("competitions_admin_results", args=[job.contest_id])
+            if job.contest_id
+            else "",
         },
     )
 

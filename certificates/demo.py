@@ -1,10 +1,16 @@
-"""The demo certificate template (idempotent): one bilingual template for every demo
-course, from an issuer clearly marked as a demonstration, with fictional
-signatories; and a signing key if there is none."""
+"""The demo certificate templates (idempotent): one bilingual template for every demo
+course and two for the demo competition (participation and merit), from an issuer
+clearly marked as a demonstration, with fictional signatories; and a signing key if
+there is none."""
 
 from django.db import transaction
 
-from certificates.models import CertificateTemplate, TemplateCourse, TemplateSignatory
+from certificates.models import (
+    CertificateTemplate,
+    TemplateContest,
+    TemplateCourse,
+    TemplateSignatory,
+)
 from certificates.services import signing_key_ensure
 from courses.models import CoursePage
 
@@ -22,6 +28,33 @@ DEMO_TEMPLATE = {
     "(demonstration only)",
     "validity_months": 36,
     "is_default": True,
+}
+_DEMO_ISSUER = {
+    key: DEMO_TEMPLATE[key]
+    for key in (
+        "issuer_name_km",
+        "issuer_name_en",
+        "institution_name_km",
+        "institution_name_en",
+    )
+}
+DEMO_CONTEST_TEMPLATES = {
+    TemplateContest.Award.PARTICIPATION: {
+        "name": "Sala demo competition participation",
+        "title_km": "វិញ្ញាបនបត្រនៃការចូលរួម",
+        "title_en": "Certificate of participation",
+        "statement_km": "បានចូលរួមក្នុងការប្រកួតប្រជែង",
+        "statement_en": "took part in the competition",
+        **_DEMO_ISSUER,
+    },
+    TemplateContest.Award.MERIT: {
+        "name": "Sala demo competition merit",
+        "title_km": "វិញ្ញាបនបត្រកិត្តិយស",
+        "title_en": "Certificate of merit",
+        "statement_km": "បានទទួលចំណាត់ថ្នាក់លេចធ្លោក្នុងការប្រកួតប្រជែង",
+        "statement_en": "earned a merit place in the competition",
+        **_DEMO_ISSUER,
+    },
 }
 DEMO_SIGNATORIES = [
     {
@@ -44,13 +77,7 @@ def demo_certificate_templates_load() -> list[CertificateTemplate]:
     """Create the demo template (left as it is when it exists, so editors' changes
     survive) and link every course to it; make sure a signing key exists."""
     signing_key_ensure()
-    template = CertificateTemplate.objects.filter(name=DEMO_TEMPLATE["name"]).first()
-    if template is None:
-        template = CertificateTemplate.objects.create(**DEMO_TEMPLATE)
-        for order, signatory in enumerate(DEMO_SIGNATORIES):
-            TemplateSignatory.objects.create(
-                template=template, sort_order=order, **signatory
-            )
+    template = _template_ensure(DEMO_TEMPLATE)
     linked = set(
         TemplateCourse.objects.filter(template=template).values_list(
             "course__translation_key", flat=True
@@ -68,3 +95,28 @@ def demo_certificate_templates_load() -> list[CertificateTemplate]:
         )
         order += 1
     return [template]
+
+
+def _template_ensure(fields: dict) -> CertificateTemplate:
+    template = CertificateTemplate.objects.filter(name=fields["name"]).first()
+    if template is None:
+        template = CertificateTemplate.objects.create(**fields)
+        for order, signatory in enumerate(DEMO_SIGNATORIES):
+            TemplateSignatory.objects.create(
+                template=template, sort_order=order, **signatory
+            )
+    return template
+
+
+@transaction.atomic
+def demo_contest_templates_load(contest) -> list[CertificateTemplate]:
+    """The competition's participation and merit templates, each listing
+    ``contest`` (left as they are when they exist)."""
+    templates = []
+    for award, fields in DEMO_CONTEST_TEMPLATES.items():
+        template = _template_ensure(fields)
+        TemplateContest.objects.get_or_create(
+            template=template, contest=contest, award=award
+        )
+        templates.append(template)
+    return templates

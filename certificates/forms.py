@@ -63,7 +63,7 @@ class BulkIssueForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    course = forms.ChoiceField(label=_("Course"), required=False)
+    course = forms.ChoiceField(label=_("Course or competition"), required=False)
     date_from = forms.DateField(
         label=_("Issued from"),
         required=False,
@@ -77,7 +77,10 @@ class ExportForm(forms.Form):
 
     def __init__(self, *args, courses=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["course"].choices = [("", _("All courses")), *courses]
+        self.fields["course"].choices = [
+            ("", _("All courses and competitions")),
+            *courses,
+        ]
 
     def clean(self):
         data = super().clean()

@@ -1,8 +1,11 @@
 """Certificate templates, signing keys, issued certificates, their history, and
 staff jobs (bulk issue, ZIP export).
 
-A certificate points at a course by its ``translation_key`` (the identity shared by
-the Khmer and English pages), like enrolments do.
+A certificate is for a completed course or for a competition (participation or a
+merit place). It points at what it is for by a lasting identity: a course's
+``translation_key`` (shared by the Khmer and English pages, like enrolments), or a
+contest's ``key``. That identity is ``Certificate.course_key``, so named because
+courses came first.
 """
 
 from django.conf import settings
@@ -125,6 +128,15 @@ class CertificateTemplate(ClusterableModel):
         ),
         InlinePanel("signatories", label=_("Signatories"), max_num=3),
         InlinePanel("courses", label=_("Courses using this template")),
+        InlinePanel(
+            "contests",
+            label=_("Competitions using this template"),
+            help_text=_(
+                "A competition's certificates of participation go to every "
+                "contestant who submitted; merit certificates to those ranked up "
+                "to its merit places. The course rules below do not apply to them."
+            ),
+        ),
         MultiFieldPanel(
             [
                 FieldPanel("minimum_score"),
@@ -208,6 +220,36 @@ class TemplateCourse(Orderable):
         verbose_name_plural = _("courses")
 
 
+class TemplateContest(Orderable):
+    """A competition whose participation or merit certificates use the template."""
+
+    class Award(models.TextChoices):
+        PARTICIPATION = "participation", _("Participation")
+        MERIT = "merit", _("Merit")
+
+    template = ParentalKey(
+        CertificateTemplate, on_delete=models.CASCADE, related_name="contests"
+    )
+    contest = models.ForeignKey(
+        "competitions.Contest",
+        verbose_name=_("competition"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    award = models.CharField(
+        _("certificate of"),
+        max_length=20,
+        choices=Award.choices,
+        default=Award.PARTICIPATION,
+    )
+
+    panels = [FieldRowPanel([FieldPanel("contest"), FieldPanel("award")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("competition")
+        verbose_name_plural = _("competitions")
+
+
 class TemplateCompetenceRule(Orderable):
     template = ParentalKey(
         CertificateTemplate, on_delete=models.CASCADE, related_name="competence_rules"
@@ -269,14 +311,23 @@ class Certificate(models.Model):
         EXPIRED = "expired", _("Expired")
         SUPERSEDED = "superseded", _("Superseded")
 
+    class Kind(models.TextChoices):
+        COURSE = "course", _("Course completion")
+        PARTICIPATION = "participation", _("Competition participation")
+        MERIT = "merit", _("Competition merit")
+
     code = models.CharField(_("code"), max_length=16, unique=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.COURSE
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="certificates",
         verbose_name=_("holder"),
     )
-    course_key = models.UUIDField(_("course identity"), db_index=True)
+    # A course's translation_key, or a contest's key (see the module docstring).
+    course_key = models.UUIDField(_("course or competition identity"), db_index=True)
     template = models.ForeignKey(
         CertificateTemplate,
         on_delete=models.PROTECT,
@@ -288,13 +339,23 @@ class Certificate(models.Model):
     holder_name_latin = models.CharField(
         _("name in Latin script"), max_length=150, blank=True
     )
-    course_title_km = models.CharField(_("course title in Khmer"), max_length=255)
-    course_title_en = models.CharField(_("course title in English"), max_length=255)
+    course_title_km = models.CharField(
+        _("course or competition in Khmer"), max_length=255
+    )
+    course_title_en = models.CharField(
+        _("course or competition in English"), max_length=255
+    )
     # [{"code", "name_km", "name_en", "level_code", "level_rank", "level_name_km",
-    #   "level_name_en"}], the course's competences and the levels reached.
+    #   "level_name_en"}], the course's (or the contest's) competences and the
+    #   levels reached.
     competences = models.JSONField(_("competences"), default=list)
     score = models.DecimalField(
         _("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    # Merit certificates: the rank reached among ``contestants`` ranked.
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    contestants = models.PositiveIntegerField(
+        _("contestants ranked"), null=True, blank=True
     )
     issued_on = models.DateField(_("issued on"))
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
@@ -326,9 +387,9 @@ class Certificate(models.Model):
         verbose_name_plural = _("certificates")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "course_key", "template", "template_version"],
+                fields=["user", "course_key", "kind", "template", "template_version"],
                 condition=Q(status="valid"),
-                name="one_valid_certificate_per_template_version",
+                name="one_valid_certificate_per_kind_template_version",
             )
         ]
         indexes = [models.Index(fields=["issued_on"], name="certificate_issued_on")]
@@ -343,6 +404,10 @@ class Certificate(models.Model):
     @property
     def course_title(self):
         return self.course_title_km if get_language() == "km" else self.course_title_en
+
+    @property
+    def for_contest(self) -> bool:
+        return self.kind != self.Kind.COURSE
 
     @property
     def holder_name(self):
@@ -403,11 +468,13 @@ class CertificateEvent(models.Model):
 
 
 class CertificateJob(models.Model):
-    """A staff job run by a Celery task: bulk issue for a course, or a ZIP export of
-    certificates by course and/or issue dates. The progress page reads it."""
+    """A staff job run by a Celery task: bulk issue for a course, a competition's
+    certificates, or a ZIP export of certificates by course and/or issue dates. The
+    progress page reads it."""
 
     class Kind(models.TextChoices):
         ISSUE = "issue", _("Bulk issue")
+        CONTEST_ISSUE = "contest_issue", _("Competition certificates")
         EXPORT = "export", _("ZIP export")
 
     class Status(models.TextChoices):
@@ -416,11 +483,19 @@ class CertificateJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     course_key = models.UUIDField(_("course identity"), null=True, blank=True)
+    contest = models.ForeignKey(
+        "competitions.Contest",
+        verbose_name=_("competition"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     date_from = models.DateField(_("issued from"), null=True, blank=True)
     date_to = models.DateField(_("issued until"), null=True, blank=True)
     total = models.PositiveIntegerField(_("total"), default=0)

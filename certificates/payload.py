@@ -79,6 +79,16 @@ class CertificateContent:
     wording_km: str = ""
     wording_en: str = ""
     template_version: int = 1
+    # "course", or for a competition "participation" or "merit"; a merit
+    # certificate states the rank reached among ``rank_of`` contestants ranked.
+    kind: str = "course"
+    rank: int | None = None
+    rank_of: int | None = None
+    rank_tied: bool = False
+
+    @property
+    def for_contest(self) -> bool:
+        return self.kind != "course"
 
     def as_json(self) -> dict:
         """JSON-safe dict; ``content_from_json`` reads it back."""
@@ -130,6 +140,34 @@ def score_text(score: Decimal | None, *, khmer: bool = False) -> str:
     return to_khmer_digits(text) if khmer else text
 
 
+def rank_text(content: CertificateContent, *, khmer: bool = False) -> str:
+    """``Rank 3 of 120`` (``Rank 3 (tied) of 120``) for a merit certificate."""
+    if content.rank is None:
+        return ""
+    if khmer:
+        tied = " (ស្មើ)" if content.rank_tied else ""
+        rank, of = to_khmer_digits(content.rank), to_khmer_digits(content.rank_of or 0)
+        return f"ចំណាត់ថ្នាក់ទី{rank}{tied} ក្នុងចំណោមបេក្ខជន {of} នាក់"
+    tied = " (tied)" if content.rank_tied else ""
+    return f"Rank {content.rank}{tied} of {content.rank_of} contestants"
+
+
+# What each kind of certificate is, in Open Badges 3.0 terms: achievement type and
+# the criteria narrative.
+ACHIEVEMENTS = {
+    "course": ("Certificate", "Completed every required part of the course."),
+    "participation": (
+        "Achievement",
+        "Sat the competition and submitted an answer sheet that was scored.",
+    ),
+    "merit": (
+        "Award",
+        "Ranked among the merit places of the competition: by score, then time "
+        "used, then submission time.",
+    ),
+}
+
+
 def _timestamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
@@ -141,8 +179,28 @@ def credential_build(
     certificate. ``verify_url`` is its public page and the credential's id;
     ``site_url`` the issuing site, without a trailing slash."""
     achievement_id = f"urn:uuid:{content.course_key}"
+    if content.for_contest:
+        achievement_id = f"{achievement_id}:{content.kind}"
     score_id = f"{achievement_id}:score"
     result_descriptions, results, alignments = [], [], []
+    if content.rank is not None:
+        rank_id = f"{achievement_id}:rank"
+        result_descriptions.append(
+            {
+                "id": rank_id,
+                "type": ["ResultDescription"],
+                "name": "Rank",
+                "alternateName": "ចំណាត់ថ្នាក់",
+                "resultType": "Result",
+            }
+        )
+        results.append(
+            {
+                "type": ["Result"],
+                "resultDescription": rank_id,
+                "value": f"{content.rank}/{content.rank_of}",
+            }
+        )
     if content.score is not None:
         result_descriptions.append(
             {
@@ -215,14 +273,15 @@ def credential_build(
             "name": content.institution.name_en,
             "alternateName": content.institution.name_km,
         }
+    achievement_type, criteria = ACHIEVEMENTS.get(content.kind, ACHIEVEMENTS["course"])
     achievement = {
         "id": achievement_id,
         "type": ["Achievement"],
-        "achievementType": "Certificate",
+        "achievementType": achievement_type,
         "name": content.course_title_en,
         "alternateName": content.course_title_km,
         "description": content.wording_en or content.course_title_en,
-        "criteria": {"narrative": "Completed every required part of the course."},
+        "criteria": {"narrative": criteria},
         "inLanguage": "en",
         "version": str(content.template_version),
     }

@@ -1,8 +1,10 @@
-"""Queue a certificate when a course completes (courses knows nothing of us)."""
+"""Queue certificates when a course completes or a competition's results are
+published (courses and competitions know nothing of us)."""
 
 from django.db import transaction
 from django.dispatch import receiver
 
+from competitions.signals import results_published
 from courses.signals import course_completed
 
 
@@ -17,4 +19,21 @@ def course_completed_issue(sender, enrolment, user, course_key, **kwargs):
     # (the failure is logged; staff can issue again from the admin).
     transaction.on_commit(
         lambda: certificate_issue_for_enrolment.delay(enrolment.pk), robust=True
+    )
+
+
+@receiver(results_published, dispatch_uid="certificates.results_published")
+def results_published_issue(sender, contest, **kwargs):
+    from certificates import selectors, services
+    from certificates.models import CertificateJob
+
+    if not any(selectors.contest_templates(contest).values()):
+        return
+    # As above: a failure is logged, never turned into an error on the organiser's
+    # publication; the results page offers to issue again.
+    transaction.on_commit(
+        lambda: services.certificate_job_create(
+            kind=CertificateJob.Kind.CONTEST_ISSUE, requested_by=None, contest=contest
+        ),
+        robust=True,
     )

@@ -1,6 +1,7 @@
 """Reads: which template applies, what a learner reached, certificates and keys."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -16,10 +17,13 @@ from certificates.models import (
     CertificateJob,
     CertificateTemplate,
     SigningKey,
+    TemplateContest,
     TemplateCourse,
 )
 from certificates.payload import CompetenceReached
 from competencies.models import ProficiencyLevel
+from competitions import selectors as competition_selectors
+from competitions.models import Contest
 from courses.models import CoursePage, Enrolment
 
 
@@ -277,5 +281,140 @@ def course_choices() -> list[tuple[str, str]]:
     )
 
 
+def subject_choices() -> list[tuple[str, str]]:
+    """``course_choices()`` followed by every competition, (key, title)."""
+    contests = [
+        (str(contest.key), _("%(title)s (competition)") % {"title": contest.title})
+        for contest in Contest.objects.order_by("-sitting_opens_at", "pk")
+    ]
+    return course_choices() + contests
+
+
 def jobs_recent(*, limit=20):
     return CertificateJob.objects.select_related("requested_by")[:limit]
+
+
+# --- Competitions ---------------------------------------------------------------
+
+
+def template_for_contest(contest: Contest, award: str) -> CertificateTemplate | None:
+    """The active template that lists the contest for this award (participation or
+    merit); None when no template does: competitions have no default template."""
+    link = (
+        TemplateContest.objects.filter(
+            contest=contest, award=award, template__is_active=True
+        )
+        .select_related("template")
+        .order_by("template_id")
+        .first()
+    )
+    return link.template if link else None
+
+
+def contest_templates(contest: Contest) -> dict[str, CertificateTemplate | None]:
+    return {
+        award: template_for_contest(contest, award)
+        for award in TemplateContest.Award.values
+    }
+
+
+@dataclass(frozen=True)
+class ContestStanding:
+    """What a contestant's certificates state about their sitting."""
+
+    user_id: int
+    rank: int
+    tied: bool
+    merit: bool
+    percent: Decimal | None
+    competences: tuple[CompetenceReached, ...]
+
+
+@dataclass(frozen=True)
+class ContestResults:
+    contest: Contest
+    standings: dict[int, ContestStanding]  # by user id
+    framework_name_en: str
+
+    @property
+    def ranked(self) -> int:
+        return len(self.standings)
+
+
+def contest_results(*, contest: Contest) -> ContestResults:
+    """Every submitted sitting's rank, score and competence levels, by user, read
+    once for a whole batch of certificates."""
+    competences = competition_selectors.contest_competences(contest=contest)
+    frameworks = {competence.framework_id for competence in competences}
+    levels = {
+        (level.framework_id, level.rank): level
+        for level in ProficiencyLevel.objects.filter(framework_id__in=frameworks)
+    }
+    standings = {}
+    for row in competition_selectors.standings(contest=contest):
+        reached = []
+        for competence in competences:
+            score = row.competences.get(competence.code)
+            level = (
+                levels.get((competence.framework_id, score.level_rank))
+                if score
+                else None
+            )
+            reached.append(
+                CompetenceReached(
+                    code=competence.code,
+                    name_km=competence.name_km,
+                    name_en=competence.name_en,
+                    level_code=level.code if level else "",
+                    level_rank=level.rank if level else 0,
+                    level_name_km=level.name_km if level else "",
+                    level_name_en=level.name_en if level else "",
+                )
+            )
+        standings[row.sitting.user_id] = ContestStanding(
+            user_id=row.sitting.user_id,
+            rank=row.rank,
+            tied=row.tied,
+            merit=row.merit,
+            percent=row.sitting.percent,
+            competences=tuple(reached),
+        )
+    framework = ""
+    if competences:
+        framework = competences[0].framework.name_en
+    return ContestResults(
+        contest=contest, standings=standings, framework_name_en=framework
+    )
+
+
+def contest_certificate_counts(*, contest: Contest) -> dict[str, int]:
+    """Valid certificates of the contest, by kind."""
+    counts = dict.fromkeys(TemplateContest.Award.values, 0)
+    for kind in (
+        Certificate.objects.filter(
+            course_key=contest.key, status=Certificate.Status.VALID
+        )
+        .exclude(kind=Certificate.Kind.COURSE)
+        .values_list("kind", flat=True)
+    ):
+        counts[kind] += 1
+    return counts
+
+
+def contest_jobs(*, contest: Contest, limit=5):
+    return CertificateJob.objects.filter(
+        contest=contest, kind=CertificateJob.Kind.CONTEST_ISSUE
+    ).select_related("requested_by")[:limit]
+
+
+def contest_certificates_for(*, contest: Contest, user):
+    """The holder's certificates of the contest that are in force."""
+    return (
+        Certificate.objects.filter(
+            user=user,
+            course_key=contest.key,
+            status=Certificate.Status.VALID,
+        )
+        .exclude(kind=Certificate.Kind.COURSE)
+        .order_by("kind", "-created_at")
+    )

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
@@ -159,4 +160,17 @@ def download(request, code):
         as_attachment=True,
         filename=f"certificate-{certificate.code_display}.pdf",
         content_type="application/pdf",
+    )
+
+
+def contest_certificates_panel(request, contest) -> str:
+    """The contestant's certificates of a competition, for its results page."""
+    return render_to_string(
+        "certificates/includes/contest_certificates.html",
+        {
+            "certificates": selectors.contest_certificates_for(
+                contest=contest, user=request.user
+            )
+        },
+        request=request,
     )

@@ -146,6 +146,11 @@ def register_admin_urls():
             name="certificates_admin_bulk_issue",
         ),
         path(
+            "certificates/competition/<int:contest_pk>/issue/",
+            admin_views.contest_issue,
+            name="certificates_admin_contest_issue",
+        ),
+        path(
             "certificates/export/",
             admin_views.export,
             name="certificates_admin_export",
@@ -161,3 +166,15 @@ def register_admin_urls():
             name="certificates_admin_job_download",
         ),
     ]
+
+
+@hooks.register("competitions_results_panels")
+def contest_results_panel(request, contest):
+    return admin_views.contest_results_panel(request, contest)
+
+
+@hooks.register("competitions_contestant_panels")
+def contest_contestant_panel(request, contest, standing):
+    from certificates.views import contest_certificates_panel
+
+    return contest_certificates_panel(request, contest)

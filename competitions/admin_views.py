@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.auth import user_passes_test
 
@@ -112,7 +113,19 @@ def results_view(request, pk):
         competences=selectors.contest_competences(contest=contest),
         published=contest.results_are_published(),
         sitting_over=contest.sitting_is_over(),
+        panels=results_panels(request, contest),
     )
+
+
+def results_panels(request, contest) -> list[str]:
+    """HTML the apps above this one add to the results page (certificates add
+    theirs): each ``competitions_results_panels`` hook takes (request, contest)
+    and returns HTML or None."""
+    return [
+        panel
+        for hook in hooks.get_hooks("competitions_results_panels")
+        if (panel := hook(request, contest))
+    ]
 
 
 @user_passes_test(user_can_organise)

@@ -8,6 +8,8 @@ scored with ``assessments.scoring``; what happened during a sitting is kept in t
 audit log, so that every rank can be defended.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -41,6 +43,11 @@ def _pick(obj, field):
 class Contest(ClusterableModel):
     """A competition: who may enter, when, for how long, and what is drawn."""
 
+    # The contest's lasting identity, which certificates and their credentials
+    # name (the slug may change).
+    key = models.UUIDField(
+        _("identity"), default=uuid.uuid4, unique=True, editable=False
+    )
     slug = models.SlugField(
         _("web address"),
         max_length=80,

@@ -30,6 +30,7 @@ from competitions.models import (
     SittingResponse,
 )
 from competitions.selectors import blueprint_rows_for_draw, registration_refusal
+from competitions.signals import results_published
 
 
 class CompetitionError(Exception):
@@ -604,6 +605,7 @@ def contest_results_publish(*, contest: Contest, organiser, now=None) -> Contest
     sittings_close_overdue(contest=contest, now=now)
     with transaction.atomic():
         contest = Contest.objects.select_for_update().get(pk=contest.pk)
+        announced = _publication_recorded(contest)
         if contest.results_publish_at is None or contest.results_publish_at > now:
             contest.results_publish_at = now
             contest.save(update_fields=["results_publish_at"])
@@ -614,4 +616,44 @@ def contest_results_publish(*, contest: Contest, organiser, now=None) -> Contest
             data={"at": contest.results_publish_at.isoformat()},
             now=now,
         )
+        if not announced:
+            _announce_publication(contest)
     return contest
+
+
+def contests_results_publish_due(*, now=None) -> int:
+    """Record the publication of results whose time, set in advance, has come, and
+    announce it once. Run every minute; returns how many contests it published."""
+    now = now or timezone.now()
+    due = (
+        Contest.objects.filter(results_publish_at__lte=now)
+        .exclude(audit_events__kind=AuditEvent.Kind.RESULTS_PUBLISHED)
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for contest_id in list(due):
+        contest = Contest.objects.get(pk=contest_id)
+        sittings_close_overdue(contest=contest, now=now)
+        with transaction.atomic():
+            contest = Contest.objects.select_for_update().get(pk=contest_id)
+            if not contest.results_are_published(now) or _publication_recorded(contest):
+                continue
+            audit_record(
+                contest=contest,
+                kind=AuditEvent.Kind.RESULTS_PUBLISHED,
+                data={"at": contest.results_publish_at.isoformat()},
+                now=now,
+            )
+            _announce_publication(contest)
+        count += 1
+    return count
+
+
+def _publication_recorded(contest: Contest) -> bool:
+    return contest.audit_events.filter(kind=AuditEvent.Kind.RESULTS_PUBLISHED).exists()
+
+
+def _announce_publication(contest: Contest) -> None:
+    transaction.on_commit(
+        lambda: results_published.send(sender=Contest, contest=contest)
+    )

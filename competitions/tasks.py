@@ -11,3 +11,8 @@ def sitting_close_if_overdue(sitting_id):
 @shared_task
 def sittings_close_overdue():
     return services.sittings_close_overdue()
+
+
+@shared_task
+def contests_results_publish_due():
+    return services.contests_results_publish_due()

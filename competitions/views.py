@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from wagtail import hooks
 
 from competitions import selectors, services
 from competitions.forms import RegistrationForm
@@ -223,8 +224,13 @@ def contest_results(request, slug):
             status=403,
         )
     services.sittings_close_overdue(contest=contest)
-    return render(
-        request,
-        "competitions/results.html",
-        selectors.results_context(contest=contest, user=request.user),
-    )
+    context = selectors.results_context(contest=contest, user=request.user)
+    # What the apps above this one add for the contestant (their certificates):
+    # each ``competitions_contestant_panels`` hook takes (request, contest, mine)
+    # and returns HTML or None.
+    context["panels"] = [
+        panel
+        for hook in hooks.get_hooks("competitions_contestant_panels")
+        if context["mine"] and (panel := hook(request, contest, context["mine"]))
+    ]
+    return render(request, "competitions/results.html", context)

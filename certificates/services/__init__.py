@@ -1,6 +1,12 @@
-"""Writes: signing keys, issuing, reissuing, revoking and expiring certificates,
+"""Writes: signing keys, issuing (courses and competitions), reissuing, revoking and
+expiring certificates,
 their PDFs, and the staff jobs (bulk issue, ZIP export)."""
 
+from certificates.services.contests import (
+    contest_certificate_issue,
+    contest_certificates_check,
+    contest_certificates_plan,
+)
 from certificates.services.documents import (
     SAMPLE_CODE,
     certificate_pdf_build,
@@ -28,6 +34,9 @@ __all__ = [
     "CertificateNotEligible",
     "IssueResult",
     "certificate_email_send",
+    "contest_certificate_issue",
+    "contest_certificates_check",
+    "contest_certificates_plan",
     "certificate_expiry_reminders_send",
     "certificate_issue",
     "certificate_job_create",

@@ -64,6 +64,8 @@ def pdf_context(content: CertificateContent, layout: dict, verify_url: str) -> d
         else "",
         "score_km": payload.score_text(content.score, khmer=True),
         "score_en": payload.score_text(content.score),
+        "rank_km": payload.rank_text(content, khmer=True),
+        "rank_en": payload.rank_text(content),
         "document_title": " · ".join(
             part
             for part in (

@@ -39,37 +39,54 @@ class IssueResult:
     created: bool
 
 
-def _content(*, user, course_key, template, code, today) -> CertificateContent:
-    title_km, title_en = selectors.course_titles(course_key)
-    if not title_km:
-        raise CertificateNotEligible(_("The course no longer exists."))
-    competences = selectors.competences_reached(user=user, course_key=course_key)
+def holder_names(user) -> dict:
+    """The holder's names as printed: Khmer and Latin script (the e-mail address
+    when the account has no name at all)."""
+    return {
+        "holder_name_km": user.full_name_km,
+        "holder_name_latin": user.full_name_latin
+        or ("" if user.full_name_km else user.email),
+    }
+
+
+def template_terms(template: CertificateTemplate, *, today) -> dict:
+    """What the template adds to every certificate made from it: issuer,
+    institution, wording, version and expiry date."""
     institution = None
     if template.institution_name_en or template.institution_name_km:
         institution = Party(
             name_km=template.institution_name_km or template.institution_name_en,
             name_en=template.institution_name_en or template.institution_name_km,
         )
+    return {
+        "issuer": Party(
+            name_km=template.issuer_name_km, name_en=template.issuer_name_en
+        ),
+        "institution": institution,
+        "expires_on": payload.add_months(today, template.validity_months)
+        if template.validity_months
+        else None,
+        "wording_km": template.statement_km,
+        "wording_en": template.statement_en,
+        "template_version": template.version,
+    }
+
+
+def _content(*, user, course_key, template, code, today) -> CertificateContent:
+    title_km, title_en = selectors.course_titles(course_key)
+    if not title_km:
+        raise CertificateNotEligible(_("The course no longer exists."))
     return CertificateContent(
         code=code,
-        holder_name_km=user.full_name_km,
-        holder_name_latin=user.full_name_latin
-        or ("" if user.full_name_km else user.email),
         course_key=str(course_key),
         course_title_km=title_km,
         course_title_en=title_en,
         issued_on=today,
-        issuer=Party(name_km=template.issuer_name_km, name_en=template.issuer_name_en),
-        institution=institution,
         framework_name_en=selectors.course_framework_name(course_key),
-        competences=competences,
+        competences=selectors.competences_reached(user=user, course_key=course_key),
         score=selectors.course_score(user=user, course_key=course_key),
-        expires_on=payload.add_months(today, template.validity_months)
-        if template.validity_months
-        else None,
-        wording_km=template.statement_km,
-        wording_en=template.statement_en,
-        template_version=template.version,
+        **holder_names(user),
+        **template_terms(template, today=today),
     )
 
 
@@ -80,16 +97,22 @@ def _code_unused() -> str:
             return code
 
 
-def _certificate_create(*, user, course_key, template, actor, action, note=""):
-    """Render, sign and store a new certificate. Call inside a transaction."""
+def _course_content_builder(*, user, course_key, template):
+    def build(code, today):
+        return _content(
+            user=user, course_key=course_key, template=template, code=code, today=today
+        )
+
+    return build
+
+
+def _certificate_create(*, user, template, actor, action, build, note=""):
+    """Render, sign and store a new certificate. Call inside a transaction.
+
+    ``build(code, today)`` gives the ``CertificateContent``: what the certificate is
+    for (course or competition) is read from it."""
     code = _code_unused()
-    content = _content(
-        user=user,
-        course_key=course_key,
-        template=template,
-        code=code,
-        today=timezone.localdate(),
-    )
+    content = build(code, timezone.localdate())
     key, _created = signing_key_ensure()
     credential_json = payload.credential_build(
         content,
@@ -102,8 +125,9 @@ def _certificate_create(*, user, course_key, template, actor, action, note=""):
     pdf = certificate_pdf_build(content=content, template=template, credential=token)
     certificate = Certificate(
         code=code,
+        kind=content.kind,
         user=user,
-        course_key=course_key,
+        course_key=content.course_key,
         template=template,
         template_version=template.version,
         holder_name_km=content.holder_name_km,
@@ -112,6 +136,8 @@ def _certificate_create(*, user, course_key, template, actor, action, note=""):
         course_title_en=content.course_title_en,
         competences=[c.__dict__ for c in content.competences],
         score=content.score,
+        rank=content.rank,
+        contestants=content.rank_of,
         issued_on=content.issued_on,
         expires_on=content.expires_on,
         content=content.as_json(),
@@ -163,8 +189,15 @@ def certificate_issue(
             raise CertificateNotEligible(" ".join(str(p) for p in problems))
         try:
             with transaction.atomic():
-                certificate = _issue_superseding(
-                    user=user, course_key=course_key, template=template, actor=actor
+                certificate = issue_superseding(
+                    user=user,
+                    course_key=course_key,
+                    kind=Certificate.Kind.COURSE,
+                    template=template,
+                    actor=actor,
+                    build=_course_content_builder(
+                        user=user, course_key=course_key, template=template
+                    ),
                 )
         except IntegrityError:
             existing = _valid_for_version(user, course_key, template)
@@ -174,20 +207,23 @@ def certificate_issue(
     return IssueResult(certificate, True)
 
 
-def _issue_superseding(*, user, course_key, template, actor) -> Certificate:
+def issue_superseding(*, user, course_key, kind, template, actor, build) -> Certificate:
+    """A new certificate from ``build``; the holder's valid certificates of the same
+    kind for the same course or competition are superseded by it. Call inside a
+    transaction."""
     outdated = list(
         Certificate.objects.select_for_update().filter(
-            user=user, course_key=course_key, status=Certificate.Status.VALID
+            user=user, course_key=course_key, kind=kind, status=Certificate.Status.VALID
         )
     )
     for old in outdated:
         _status_set(old, Certificate.Status.SUPERSEDED, reason="")
     certificate = _certificate_create(
         user=user,
-        course_key=course_key,
         template=template,
         actor=actor,
         action=CertificateEvent.Action.ISSUED,
+        build=build,
     )
     for old in outdated:
         old.superseded_by = certificate
@@ -201,10 +237,11 @@ def _issue_superseding(*, user, course_key, template, actor) -> Certificate:
     return certificate
 
 
-def _valid_for_version(user, course_key, template):
+def _valid_for_version(user, course_key, template, kind=Certificate.Kind.COURSE):
     return Certificate.objects.filter(
         user=user,
         course_key=course_key,
+        kind=kind,
         template=template,
         template_version=template.version,
         status=Certificate.Status.VALID,
@@ -229,16 +266,24 @@ def certificate_reissue(
             raise CertificateError(
                 _("Only a valid or expired certificate can be reissued.")
             )
-        template = old.template
-        if not template.is_active:
-            template = selectors.template_for_course(old.course_key) or template
+        if old.for_contest:
+            from certificates.services.contests import contest_reissue_plan
+
+            template, build = contest_reissue_plan(certificate=old)
+        else:
+            template = old.template
+            if not template.is_active:
+                template = selectors.template_for_course(old.course_key) or template
+            build = _course_content_builder(
+                user=old.user, course_key=old.course_key, template=template
+            )
         _status_set(old, Certificate.Status.SUPERSEDED, reason=note)
         new = _certificate_create(
             user=old.user,
-            course_key=old.course_key,
             template=template,
             actor=actor,
             action=CertificateEvent.Action.REISSUED,
+            build=build,
             note=note or old.code_display,
         )
         old.superseded_by = new

@@ -1,4 +1,5 @@
-"""Staff jobs run by a Celery task: bulk issue for a course, ZIP export."""
+"""Staff jobs run by a Celery task: bulk issue for a course or a competition, ZIP
+export."""
 
 import csv
 import io
@@ -13,6 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates import selectors
 from certificates.models import CertificateJob
+from certificates.services.contests import (
+    contest_certificate_issue,
+    contest_certificates_check,
+    contest_certificates_plan,
+)
 from certificates.services.issuance import (
     CertificateError,
     CertificateNotEligible,
@@ -27,13 +33,27 @@ logger = logging.getLogger(__name__)
 
 
 def certificate_job_create(
-    *, kind, requested_by, course_key=None, date_from=None, date_to=None
+    *,
+    kind,
+    requested_by,
+    course_key=None,
+    contest=None,
+    date_from=None,
+    date_to=None,
 ) -> CertificateJob:
-    """Record a job and queue its task once the job is committed."""
+    """Record a job and queue its task once the job is committed.
+
+    ``requested_by`` is None when the platform starts the job itself (a
+    competition's certificates once its results are published)."""
     from certificates.tasks import certificate_job_run
 
     if kind == CertificateJob.Kind.ISSUE and not course_key:
         raise CertificateError(_("Choose the course to issue certificates for."))
+    if kind == CertificateJob.Kind.CONTEST_ISSUE:
+        if contest is None:
+            raise CertificateError(_("Choose the competition."))
+        # Refuses now, with the reason, what the job could not do.
+        contest_certificates_check(contest)
     if date_from and date_to and date_from > date_to:
         raise CertificateError(_("The start date is after the end date."))
     with transaction.atomic():
@@ -41,6 +61,7 @@ def certificate_job_create(
             kind=kind,
             requested_by=requested_by,
             course_key=course_key,
+            contest=contest,
             date_from=date_from,
             date_to=date_to,
         )
@@ -59,6 +80,8 @@ def certificate_job_run(*, job_id: int) -> CertificateJob:
     try:
         if job.kind == CertificateJob.Kind.ISSUE:
             _job_issue(job)
+        elif job.kind == CertificateJob.Kind.CONTEST_ISSUE:
+            _job_contest_issue(job)
         else:
             _job_export(job)
     except Exception as error:
@@ -98,8 +121,32 @@ def _job_issue(job: CertificateJob) -> None:
         job.save(update_fields=["done", "issued", "skipped"])
 
 
+def _job_contest_issue(job: CertificateJob) -> None:
+    results = selectors.contest_results(contest=job.contest)
+    plan = contest_certificates_plan(contest=job.contest, results=results)
+    job.total, job.done, job.issued, job.skipped = len(plan), 0, 0, 0
+    job.save(update_fields=["total", "done", "issued", "skipped"])
+    for user, kind, template in plan:
+        try:
+            created = contest_certificate_issue(
+                user=user,
+                contest=job.contest,
+                kind=kind,
+                template=template,
+                actor=job.requested_by,
+                results=results,
+            ).created
+        except CertificateNotEligible:
+            created = False
+        job.done += 1
+        job.issued += int(created)
+        job.skipped += int(not created)
+        job.save(update_fields=["done", "issued", "skipped"])
+
+
 MANIFEST_FIELDS = [
     "code",
+    "kind",
     "status",
     "holder_name_km",
     "holder_name_latin",
@@ -107,6 +154,8 @@ MANIFEST_FIELDS = [
     "course_title_km",
     "course_title_en",
     "score",
+    "rank",
+    "contestants",
     "issued_on",
     "expires_on",
     "pdf_sha256",
@@ -134,6 +183,7 @@ def _job_export(job: CertificateJob) -> None:
                 writer.writerow(
                     {
                         "code": certificate.code_display,
+                        "kind": certificate.kind,
                         "status": certificate.current_status,
                         "holder_name_km": certificate.holder_name_km,
                         "holder_name_latin": certificate.holder_name_latin,
@@ -143,6 +193,8 @@ def _job_export(job: CertificateJob) -> None:
                         "score": certificate.score
                         if certificate.score is not None
                         else "",
+                        "rank": certificate.rank or "",
+                        "contestants": certificate.contestants or "",
                         "issued_on": certificate.issued_on.isoformat(),
                         "expires_on": certificate.expires_on.isoformat()
                         if certificate.expires_on

@@ -186,6 +186,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "competitions.tasks.sittings_close_overdue",
         "schedule": 60.0,
     },
+    # Results published at a time set in advance: recorded and announced (the
+    # certificates follow) within a minute of that time.
+    "publish-due-results": {
+        "task": "competitions.tasks.contests_results_publish_due",
+        "schedule": 60.0,
+    },
     # Required training: learners due within 7 days or overdue, every morning;
     # trainers' digest on Monday mornings. Both are safe to run twice.
     "cohorts-reminders": {

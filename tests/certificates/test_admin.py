@@ -68,6 +68,7 @@ def test_editor_builds_a_template_and_previews_it(client, editor, course, framew
                 ]
             ),
             "courses": inline_formset([{"course": course.pk}]),
+            "contests": inline_formset([]),
             "competence_rules": inline_formset(
                 [
                     {

@@ -7,7 +7,10 @@ from django.test.utils import override_settings
 
 from accounts.selectors import user_requires_mfa
 from assessments.demo import demo_quizzes_load
-from certificates.demo import demo_certificate_templates_load
+from certificates.demo import (
+    demo_certificate_templates_load,
+    demo_contest_templates_load,
+)
 from cohorts.demo import demo_cohorts_load
 from competencies.services import framework_load_default
 from competitions.demo import demo_competitions_load
@@ -35,6 +38,7 @@ class Command(BaseCommand):
             quizzes = demo_quizzes_load()
             demo_certificate_templates_load()
             contest = demo_competitions_load()
+            demo_contest_templates_load(contest)
             users = []
             for account in DEMO_ACCOUNTS:
                 user, _created = demo_account_ensure(password=DEMO_PASSWORD, **account)
@@ -46,7 +50,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo site ready: home page {home.title!r} (km) and its English "
                 f"translation, the {framework.code} framework, {len(courses)} "
-                f"courses, {len(quizzes)} quizzes, a certificate template, the "
+                f"courses, {len(quizzes)} quizzes, certificate templates, the "
                 f"competition {contest.title_en!r}, the cohort {cohort.name_en!r} "
                 f"({cohort.memberships.count()} learners), {len(users)} demo accounts."
             )
