@@ -105,16 +105,36 @@ SAMPLE_CODE = "23456789ABCDEFG" + check_symbol("23456789ABCDEFG")
 
 
 def template_preview_pdf(*, template: CertificateTemplate) -> bytes:
-    """A sample certificate from ``template``, unsigned, for editors to check."""
+    """A sample certificate from ``template``, unsigned, for editors to check: for a
+    sample course, or, when the template lists competitions and no course, for a
+    sample competition (ranked third of 120 on a merit template)."""
     today = timezone.localdate()
+    award = None
+    if not template.courses.exists():
+        award = (
+            template.contests.order_by("sort_order", "pk")
+            .values_list("award", flat=True)
+            .first()
+        )
+    sample = {
+        "course_title_km": "វគ្គសិក្សាគំរូ៖ សុវត្ថិភាពលើអ៊ីនធឺណិត",
+        "course_title_en": "Sample course: staying safe online",
+    }
+    if award:
+        sample = {
+            "course_title_km": "ការប្រកួតប្រជែងគំរូ៖ អក្ខរកម្មឌីជីថល",
+            "course_title_en": "Sample competition: digital literacy",
+            "kind": award,
+            "rank": 3 if award == "merit" else None,
+            "rank_of": 120 if award == "merit" else None,
+        }
     content = CertificateContent(
         code=SAMPLE_CODE,
         holder_name_km="សុខ ដារ៉ា",
         holder_name_latin="SOK Dara",
         course_key="00000000-0000-0000-0000-000000000000",
-        course_title_km="វគ្គសិក្សាគំរូ៖ សុវត្ថិភាពលើអ៊ីនធឺណិត",
-        course_title_en="Sample course: staying safe online",
         issued_on=today,
+        **sample,
         issuer=Party(name_km=template.issuer_name_km, name_en=template.issuer_name_en),
         institution=Party(
             name_km=template.institution_name_km, name_en=template.institution_name_en

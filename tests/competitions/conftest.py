@@ -73,6 +73,22 @@ def register(contest, user, *, approve=True, student_id=None) -> Registration:
     return registration
 
 
+def sit(contest, student, *, right, start, minutes):
+    """Register ``student``, start at ``start``, answer the first ``right``
+    questions right and submit ``minutes`` later."""
+    from competitions import services
+
+    register(contest, student)
+    sitting = services.sitting_start(contest=contest, user=student, now=start)
+    chosen = right_answers_to(sitting, sitting.question_ids[:right])
+    services.sitting_responses_save(
+        sitting_id=sitting.pk, user=student, data=chosen, now=start
+    )
+    return services.sitting_submit(
+        sitting_id=sitting.pk, user=student, now=start + timedelta(minutes=minutes)
+    )
+
+
 @pytest.fixture
 def bank(db):
     return QuestionBank.objects.create(name_en="Contest bank", name_km="ធនាគារប្រកួត")

@@ -6,9 +6,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from competitions import ranking, services
+from competitions import ranking
 from competitions.selectors import institution_leaderboards, standings
-from tests.competitions.conftest import make_student, register, right_answers_to
+from tests.competitions.conftest import make_student, sit
 from tests.factories import InstitutionFactory
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -88,18 +88,6 @@ def test_rank_counts_those_strictly_better(rows):
         assert p.tied == (equal > 1)
 
 
-def _sit(contest, student, *, right, start, minutes):
-    register(contest, student)
-    sitting = services.sitting_start(contest=contest, user=student, now=start)
-    chosen = right_answers_to(sitting, sitting.question_ids[:right])
-    services.sitting_responses_save(
-        sitting_id=sitting.pk, user=student, data=chosen, now=start
-    )
-    return services.sitting_submit(
-        sitting_id=sitting.pk, user=student, now=start + timedelta(minutes=minutes)
-    )
-
-
 def test_standings_and_leaderboards_by_institution(contest):
     start = contest.sitting_opens_at + timedelta(minutes=1)
     rupp, itc = InstitutionFactory(code="rupp-t"), InstitutionFactory(code="itc-t")
@@ -112,11 +100,11 @@ def test_standings_and_leaderboards_by_institution(contest):
             ("Kosal", itc),
         ]
     }
-    _sit(contest, people["Dara"], right=5, start=start, minutes=20)
-    _sit(contest, people["Sopheap"], right=5, start=start, minutes=12)
-    _sit(contest, people["Vanna"], right=3, start=start, minutes=10)
+    sit(contest, people["Dara"], right=5, start=start, minutes=20)
+    sit(contest, people["Sopheap"], right=5, start=start, minutes=12)
+    sit(contest, people["Vanna"], right=3, start=start, minutes=10)
     # Same score, same time used and the same submission second as Vanna.
-    _sit(contest, people["Kosal"], right=3, start=start, minutes=10)
+    sit(contest, people["Kosal"], right=3, start=start, minutes=10)
     rows = standings(contest=contest)
     summary = [
         (s.sitting.user.full_name_latin, s.rank, s.tied, s.institution_rank)
