@@ -210,26 +210,43 @@ def test_an_unreadable_project_file_fails_the_render(db):
         rendering.pdf_render(html)
 
 
-def test_a_crowded_certificate_stays_on_one_a4_landscape_page(tmp_path):
-    crowded = replace(
-        CONTENT,
-        competences=tuple(
-            CompetenceReached(
-                f"{area}.{item}",
-                "ការការពារទិន្នន័យផ្ទាល់ខ្លួន និងឯកជនភាពលើបណ្តាញសង្គម",
-                "Protecting personal data and privacy on social networks",
-                "L3",
-                3,
-                "ខ្ពស់",
-                "Advanced",
-            )
-            for area in range(1, 4)
-            for item in range(1, 3)
-        ),
-        institution=Party("ស្ថាប័នសាកល្បងសម្រាប់ការធ្វើតេស្ត", "A test institution"),
-    )
-    path, _html = render(crowded, tmp_path)
+CROWDED = replace(
+    CONTENT,
+    competences=tuple(
+        CompetenceReached(
+            f"{area}.{item}",
+            "ការការពារទិន្នន័យផ្ទាល់ខ្លួន និងឯកជនភាពលើបណ្តាញសង្គម",
+            "Protecting personal data and privacy on social networks",
+            "L3",
+            3,
+            "ខ្ពស់",
+            "Advanced",
+        )
+        for area in range(1, 4)
+        for item in range(1, 3)
+    ),
+    institution=Party("ស្ថាប័នសាកល្បងសម្រាប់ការធ្វើតេស្ត", "A test institution"),
+)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        CROWDED,
+        replace(CROWDED, kind="merit", rank=12, rank_of=1250, rank_tied=True),
+    ],
+    ids=["course", "merit"],
+)
+def test_a_crowded_certificate_stays_on_one_a4_landscape_page(content, tmp_path):
+    path, _html = render(content, tmp_path)
     reader = PdfReader(path)
     assert len(reader.pages) == 1
     width, height = (float(v) for v in reader.pages[0].mediabox[2:])
     assert round(width / 72 * 25.4) == 297 and round(height / 72 * 25.4) == 210
+    # The footer is on the page too (pdftotext reads only what is on the page):
+    # code, dates and signatories.
+    text = rendering.extracted_text_normalize(pdf_text(path))
+    for footer in ("2345-6789-ABCD-EFGS", "Issued on 12 April 2025", "Director"):
+        assert footer in text
+    if content.rank:
+        assert "Rank 12 (tied) of 1250 contestants" in text
