@@ -248,7 +248,7 @@ def test_seed_demo_is_idempotent_and_its_logins_work(db, capsys):
     assert first["sites"] == 1
     assert HomePage.objects.count() == 2
     assert first["frameworks"] >= 1 and first["competences"] > 0
-    assert first["certificate_templates"] == 1 and first["contests"] == 1
+    assert first["certificate_templates"] == 3 and first["contests"] == 1
     assert first["cohort_members"] > 1
     output = capsys.readouterr().out
     assert DEMO_PASSWORD in output

@@ -17,7 +17,7 @@ from certificates.models import (
     TemplateSignatory,
 )
 from competitions import services as competition_services
-from competitions.models import AuditEvent
+from competitions.models import AuditEvent, Contest
 from tests.certificates.conftest import POPPLER, pdf_text
 from tests.competitions.conftest import (  # noqa: F401
     bank,
@@ -502,3 +502,46 @@ def test_contest_results_read_once_for_a_batch(
         results = selectors.contest_results(contest=contest)
     assert results.ranked == 4
     assert timezone.now() >= contest.results_publish_at
+
+
+def test_an_organiser_runs_the_demo_competition_to_merit_certificates(
+    db, client, django_capture_on_commit_callbacks
+):
+    """make demo's competition, from the organiser's pages: close the sitting,
+    publish, and the certificates follow; the committee's export is ready."""
+    from allauth.mfa.models import Authenticator
+    from django.core.management import call_command
+    from wagtail.users.models import UserProfile
+
+    from accounts.models import User
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    demo_contest = Contest.objects.get()
+    assert set(selectors.contest_templates(demo_contest).values()) == set(
+        CertificateTemplate.objects.filter(contests__contest=demo_contest)
+    )
+    organiser = User.objects.get(email="editor@sala.demo")
+    Authenticator.objects.create(
+        user=organiser,
+        type=Authenticator.Type.TOTP,
+        data={"secret": "JBSWY3DPEHPK3PXP"},
+    )
+    profile = UserProfile.get_for_user(organiser)
+    profile.preferred_language = "en"
+    profile.save()
+    client.force_login(organiser)
+    client.post(reverse("competitions_admin_close", args=[demo_contest.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("competitions_admin_publish", args=[demo_contest.pk]))
+    demo_contest.refresh_from_db()
+    assert demo_contest.results_are_published()
+    merit = Certificate.objects.filter(kind=Kind.MERIT).order_by("rank")
+    assert merit.count() >= demo_contest.merit_places
+    assert all(c.rank <= demo_contest.merit_places for c in merit)
+    assert Certificate.objects.filter(kind=Kind.PARTICIPATION).count() == 6
+    page = client.get(reverse("competitions_admin_results", args=[demo_contest.pk]))
+    assert "6 certificates issued" in page.content.decode()
+    export = client.get(
+        reverse("competitions_admin_export", args=[demo_contest.pk, "csv"])
+    )
+    assert export.status_code == 200 and len(export.content.splitlines()) == 7
