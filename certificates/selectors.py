@@ -132,27 +132,37 @@ def competences_reached(*, user, course_key) -> tuple[CompetenceReached, ...]:
     )
     competences = [target.competence for target in targets]
     ranks = competence_levels(user=user, competences=competences)
-    levels = {
+    levels = levels_by_rank(competences)
+    return tuple(
+        competence_reached(
+            competence, levels.get((competence.framework_id, ranks.get(competence.pk)))
+        )
+        for competence in competences
+    )
+
+
+def levels_by_rank(competences) -> dict[tuple[int, int], ProficiencyLevel]:
+    """The levels of the competences' frameworks by (framework id, rank)."""
+    return {
         (level.framework_id, level.rank): level
         for level in ProficiencyLevel.objects.filter(
             framework_id__in={c.framework_id for c in competences}
         )
     }
-    reached = []
-    for competence in competences:
-        level = levels.get((competence.framework_id, ranks.get(competence.pk, 0)))
-        reached.append(
-            CompetenceReached(
-                code=competence.code,
-                name_km=competence.name_km,
-                name_en=competence.name_en,
-                level_code=level.code if level else "",
-                level_rank=level.rank if level else 0,
-                level_name_km=level.name_km if level else "",
-                level_name_en=level.name_en if level else "",
-            )
-        )
-    return tuple(reached)
+
+
+def competence_reached(competence, level) -> CompetenceReached:
+    """A competence as a certificate states it, with ``level`` (None: the level
+    was not measured, or none was reached)."""
+    return CompetenceReached(
+        code=competence.code,
+        name_km=competence.name_km,
+        name_en=competence.name_en,
+        level_code=level.code if level else "",
+        level_rank=level.rank if level else 0,
+        level_name_km=level.name_km if level else "",
+        level_name_en=level.name_en if level else "",
+    )
 
 
 def course_framework_name(course_key) -> str:
@@ -345,30 +355,16 @@ def contest_results(*, contest: Contest) -> ContestResults:
     """Every submitted sitting's rank, score and competence levels, by user, read
     once for a whole batch of certificates."""
     competences = competition_selectors.contest_competences(contest=contest)
-    frameworks = {competence.framework_id for competence in competences}
-    levels = {
-        (level.framework_id, level.rank): level
-        for level in ProficiencyLevel.objects.filter(framework_id__in=frameworks)
-    }
+    levels = levels_by_rank(competences)
     standings = {}
     for row in competition_selectors.standings(contest=contest):
         reached = []
         for competence in competences:
             score = row.competences.get(competence.code)
-            level = (
-                levels.get((competence.framework_id, score.level_rank))
-                if score
-                else None
-            )
+            rank = score.level_rank if score else None
             reached.append(
-                CompetenceReached(
-                    code=competence.code,
-                    name_km=competence.name_km,
-                    name_en=competence.name_en,
-                    level_code=level.code if level else "",
-                    level_rank=level.rank if level else 0,
-                    level_name_km=level.name_km if level else "",
-                    level_name_en=level.name_en if level else "",
+                competence_reached(
+                    competence, levels.get((competence.framework_id, rank))
                 )
             )
         standings[row.sitting.user_id] = ContestStanding(
