@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from certificates.models import CertificateTemplate, TemplateSignatory
+from certificates.models import CertificateTemplate, TemplateContest, TemplateSignatory
 from courses.models import Enrolment
 from tests.courses.conftest import framework, make_course, site_tree  # noqa: F401
 from tests.factories import UserFactory
@@ -35,6 +35,33 @@ def template(db):
         title_km="នាយក",
         title_en="Director",
     )
+    return template
+
+
+def make_template(contest, award, **fields) -> CertificateTemplate:
+    """A bilingual template listing ``contest`` for ``award`` (participation or
+    merit), with one signatory."""
+    values = {
+        "name": f"Contest {award}",
+        "title_km": "វិញ្ញាបនបត្រកិត្តិយស" if award == "merit" else "វិញ្ញាបនបត្រនៃការចូលរួម",
+        "title_en": "Certificate of merit"
+        if award == "merit"
+        else "Certificate of participation",
+        "statement_km": "បានចូលរួមក្នុងការប្រកួតប្រជែង",
+        "statement_en": "took part in the competition",
+        "issuer_name_km": "អ្នកចេញវិញ្ញាបនបត្រសាកល្បង",
+        "issuer_name_en": "Test issuer",
+    }
+    values.update(fields)
+    template = CertificateTemplate.objects.create(**values)
+    TemplateSignatory.objects.create(
+        template=template,
+        name_km="កែវ សុវណ្ណ",
+        name_en="KEO Sovann",
+        title_km="នាយក",
+        title_en="Director",
+    )
+    TemplateContest.objects.create(template=template, contest=contest, award=award)
     return template
 
 

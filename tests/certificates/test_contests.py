@@ -14,11 +14,10 @@ from certificates.models import (
     CertificateJob,
     CertificateTemplate,
     TemplateContest,
-    TemplateSignatory,
 )
 from competitions import services as competition_services
 from competitions.models import AuditEvent, Contest
-from tests.certificates.conftest import POPPLER, pdf_text
+from tests.certificates.conftest import POPPLER, make_template, pdf_text
 from tests.competitions.conftest import (  # noqa: F401
     bank,
     contest,
@@ -30,31 +29,6 @@ from tests.courses.conftest import framework  # noqa: F401
 from tests.factories import InstitutionFactory, UserFactory
 
 Kind = Certificate.Kind
-
-
-def make_template(contest, award, **fields) -> CertificateTemplate:  # noqa: F811
-    values = {
-        "name": f"Contest {award}",
-        "title_km": "វិញ្ញាបនបត្រកិត្តិយស" if award == "merit" else "វិញ្ញាបនបត្រនៃការចូលរួម",
-        "title_en": "Certificate of merit"
-        if award == "merit"
-        else "Certificate of participation",
-        "statement_km": "បានចូលរួមក្នុងការប្រកួតប្រជែង",
-        "statement_en": "took part in the competition",
-        "issuer_name_km": "អ្នកចេញវិញ្ញាបនបត្រសាកល្បង",
-        "issuer_name_en": "Test issuer",
-    }
-    values.update(fields)
-    template = CertificateTemplate.objects.create(**values)
-    TemplateSignatory.objects.create(
-        template=template,
-        name_km="កែវ សុវណ្ណ",
-        name_en="KEO Sovann",
-        title_km="នាយក",
-        title_en="Director",
-    )
-    TemplateContest.objects.create(template=template, contest=contest, award=award)
-    return template
 
 
 @pytest.fixture

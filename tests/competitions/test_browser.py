@@ -10,9 +10,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from assessments.models import Question
+from certificates import rendering
+from certificates.models import Certificate
 from competencies.models import Competence, ProficiencyLevel
 from competitions import services
 from competitions.models import Registration, Sitting, SittingResponse
+from tests.certificates.conftest import make_template, pdf_text
 from tests.competitions.conftest import SECRET_STEM_EN, SECRET_STEM_KM, make_contest
 from tests.courses.conftest import framework  # noqa: F401
 from tests.e2e.conftest import browser, demo_site, page, screenshot  # noqa: F401
@@ -72,7 +75,13 @@ def answer_right(page, sitting, questions):  # noqa: F811
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_student_sits_a_competition_in_khmer(live_server, open_soon, page, screenshot):  # noqa: F811
+def test_student_sits_a_competition_in_khmer(
+    live_server,
+    open_soon,
+    page,  # noqa: F811
+    screenshot,  # noqa: F811
+    tmp_path,
+):
     contest = open_soon
     base = live_server.url
     university = InstitutionFactory(code=f"uni-{page.viewport_name}")
@@ -162,6 +171,7 @@ def test_student_sits_a_competition_in_khmer(live_server, open_soon, page, scree
     screenshot("results-pending")
 
     organiser = UserFactory(roles=["Editor"])
+    merit_template = make_template(contest, "merit")
     services.contest_sitting_close(contest=contest, organiser=organiser)
     services.contest_results_publish(contest=contest, organiser=organiser)
     page.reload()
@@ -171,3 +181,21 @@ def test_student_sits_a_competition_in_khmer(live_server, open_soon, page, scree
     )
     assert SECRET_STEM_KM not in page.content()
     screenshot("results")
+
+    # Publication issued the merit certificate: from the results page to its PDF,
+    # which states the rank in Khmer, and to its public verification page.
+    certificate = Certificate.objects.get(user=student, template=merit_template)
+    panel = page.locator(".contest-certificates")
+    expect(panel).to_contain_text("វិញ្ញាបនបត្ររបស់អ្នក")
+    with page.expect_download() as download:
+        panel.locator(f"a[href$='/{certificate.code}/download/']").click()
+    pdf_path = tmp_path / "merit.pdf"
+    download.value.save_as(pdf_path)
+    text = rendering.extracted_text_normalize(pdf_text(pdf_path))
+    assert "ចំណាត់ថ្នាក់ទី១ ក្នុងចំណោមបេក្ខជន ១ នាក់" in text
+    assert student.full_name_km in text
+    panel.locator(f"a[href$='/verify/{certificate.code}/']").click()
+    page.wait_for_load_state()
+    expect(page.locator(".certificate-verdict")).to_be_visible()
+    expect(page.locator(".certificate-fields")).to_contain_text("ចំណាត់ថ្នាក់ទី 1")
+    screenshot("merit-certificate")
