@@ -1,6 +1,5 @@
 """Writes: signing keys, issuing (courses and competitions), reissuing, revoking and
-expiring certificates,
-their PDFs, and the staff jobs (bulk issue, ZIP export)."""
+expiring certificates, their PDFs, and the staff jobs (bulk issue, ZIP export)."""
 
 from certificates.services.contests import (
     contest_certificate_issue,

@@ -19,10 +19,10 @@ from certificates.services.issuance import (
     CertificateError,
     CertificateNotEligible,
     IssueResult,
-    _valid_for_version,
     holder_names,
     issue_superseding,
     template_terms,
+    valid_for_version,
 )
 from competitions.models import Contest, Sitting
 
@@ -98,7 +98,7 @@ def contest_certificate_issue(
         )
     with transaction.atomic():
         Sitting.objects.select_for_update().filter(contest=contest, user=user).first()
-        existing = _valid_for_version(user, contest.key, template, kind)
+        existing = valid_for_version(user, contest.key, template, kind)
         if existing is not None:
             return IssueResult(existing, False)
         results = results or selectors.contest_results(contest=contest)
@@ -120,7 +120,7 @@ def contest_certificate_issue(
                     ),
                 )
         except IntegrityError:
-            existing = _valid_for_version(user, contest.key, template, kind)
+            existing = valid_for_version(user, contest.key, template, kind)
             if existing is None:
                 raise
             return IssueResult(existing, False)

@@ -179,7 +179,7 @@ def certificate_issue(
         Enrolment.objects.select_for_update().filter(
             user=user, course_key=course_key
         ).first()
-        existing = _valid_for_version(user, course_key, template)
+        existing = valid_for_version(user, course_key, template)
         if existing is not None:
             return IssueResult(existing, False)
         problems = selectors.eligibility_problems(
@@ -200,7 +200,7 @@ def certificate_issue(
                     ),
                 )
         except IntegrityError:
-            existing = _valid_for_version(user, course_key, template)
+            existing = valid_for_version(user, course_key, template)
             if existing is None:
                 raise
             return IssueResult(existing, False)
@@ -237,7 +237,9 @@ def issue_superseding(*, user, course_key, kind, template, actor, build) -> Cert
     return certificate
 
 
-def _valid_for_version(user, course_key, template, kind=Certificate.Kind.COURSE):
+def valid_for_version(user, course_key, template, kind=Certificate.Kind.COURSE):
+    """The holder's valid certificate of this kind from the template's current
+    version, if any."""
     return Certificate.objects.filter(
         user=user,
         course_key=course_key,
