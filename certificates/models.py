@@ -8,6 +8,8 @@ contest's ``key``. That identity is ``Certificate.course_key``, so named because
 courses came first.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -302,6 +304,44 @@ class SigningKey(models.Model):
         return self.kid
 
 
+class Holder(models.Model):
+    """A holder's subject id: the ``credentialSubject.id`` of every credential
+    issued to them. Random, so it reveals nothing about the person or the account,
+    and kept for good, so a verifier sees that two credentials have one holder."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="credential_holder",
+        verbose_name=_("holder"),
+    )
+    subject_id = models.UUIDField(_("subject id"), unique=True, default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = _("credential holder")
+        verbose_name_plural = _("credential holders")
+
+    def __str__(self):
+        return f"urn:uuid:{self.subject_id}"
+
+
+class StatusList(models.Model):
+    """A W3C Bitstring Status List of revocations. Each certificate holds one bit,
+    drawn at random, of a list; a set bit means revoked. The list is published
+    as a signed credential at ``/api/v1/status/<id>``."""
+
+    size = models.PositiveIntegerField(_("bits"), default=131_072)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("status list")
+        verbose_name_plural = _("status lists")
+
+    def __str__(self):
+        return f"#{self.pk}"
+
+
 class Certificate(models.Model):
     """An issued certificate: what it states, its PDF and its signed credential."""
 
@@ -358,7 +398,21 @@ class Certificate(models.Model):
         _("contestants ranked"), null=True, blank=True
     )
     issued_on = models.DateField(_("issued on"))
+    # The instant of issue, the credential's validFrom (empty before credentials
+    # recorded it).
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    status_list = models.ForeignKey(
+        StatusList,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        verbose_name=_("status list"),
+    )
+    status_list_index = models.PositiveIntegerField(
+        _("status list index"), null=True, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.VALID
     )
@@ -390,7 +444,11 @@ class Certificate(models.Model):
                 fields=["user", "course_key", "kind", "template", "template_version"],
                 condition=Q(status="valid"),
                 name="one_valid_certificate_per_kind_template_version",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["status_list", "status_list_index"],
+                name="one_certificate_per_status_bit",
+            ),
         ]
         indexes = [models.Index(fields=["issued_on"], name="certificate_issued_on")]
 

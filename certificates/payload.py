@@ -3,17 +3,38 @@
 Nothing here touches the database or a request: the services gather the facts into
 a ``CertificateContent`` and these functions turn it into the credential that is
 signed, and into the dates and labels printed on the PDF.
+
+The credential follows Open Badges 3.0.3 on the W3C Verifiable Credentials Data
+Model 2.0, secured as a VC-JWT (``vc`` claim; ``iss``, ``sub``, ``jti``, ``nbf``,
+``iat`` and ``exp`` mirror the credential):
+
+- ``validFrom`` is the instant of issue and ``validUntil`` the end of the expiry
+  day, both written in the issuing site's time zone with its offset;
+- every identifier is an https URL of the site or a ``urn:uuid:`` holding a real
+  UUID; identifiers that are not rows of their own (a contest's merit award, the
+  result descriptions and levels) are name-based UUIDs (RFC 9562 version 5) under
+  the course's or contest's key, so they are the same in every credential;
+- ``credentialSubject.id`` is the holder's subject id (a random UUID per person,
+  the same across their certificates), and the names printed on the certificate
+  ride along as ``identifier`` entries of type ``name``;
+- ``credentialStatus`` points at one bit of a W3C Bitstring Status List.
+
+Credentials issued before (VC 1.1 context, ``issuanceDate``) stay as they were
+signed; ``certificates.verification`` reads both.
 """
 
 import calendar
 import datetime as dt
+import uuid
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from courses.khmer import to_khmer_digits
 
-VC_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+VC_CONTEXT_V1 = "https://www.w3.org/2018/credentials/v1"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+STATUS_PURPOSE = "revocation"
 # Khmer labels ride along as schema.org alternateName, tagged as Khmer.
 KHMER_CONTEXT = {
     "alternateName": {"@id": "https://schema.org/alternateName", "@language": "km"}
@@ -85,6 +106,13 @@ class CertificateContent:
     rank: int | None = None
     rank_of: int | None = None
     rank_tied: bool = False
+    # The instant of issue (aware, in the site's time zone), the holder's subject id
+    # and the status list bit. Empty in content signed before credentials carried
+    # them (VC 1.1 shape).
+    issued_at: dt.datetime | None = None
+    subject_id: str = ""
+    status_list_url: str = ""
+    status_list_index: int | None = None
 
     @property
     def for_contest(self) -> bool:
@@ -94,6 +122,7 @@ class CertificateContent:
         """JSON-safe dict; ``content_from_json`` reads it back."""
         data = asdict(self)
         data["issued_on"] = self.issued_on.isoformat()
+        data["issued_at"] = self.issued_at.isoformat() if self.issued_at else None
         data["expires_on"] = self.expires_on.isoformat() if self.expires_on else None
         data["score"] = str(self.score) if self.score is not None else None
         data["competences"] = [asdict(c) for c in self.competences]
@@ -103,6 +132,8 @@ class CertificateContent:
 def content_from_json(data: dict) -> CertificateContent:
     data = dict(data)
     data["issued_on"] = dt.date.fromisoformat(data["issued_on"])
+    if data.get("issued_at"):
+        data["issued_at"] = dt.datetime.fromisoformat(data["issued_at"])
     if data.get("expires_on"):
         data["expires_on"] = dt.date.fromisoformat(data["expires_on"])
     if data.get("score") is not None:
@@ -168,31 +199,80 @@ ACHIEVEMENTS = {
 }
 
 
-def _timestamp(day: dt.date) -> str:
-    return f"{day.isoformat()}T00:00:00Z"
+def issuer_url(site_url: str) -> str:
+    """The issuer's Profile document: the site as the signing organisation."""
+    return f"{site_url}/issuer"
+
+
+def key_url(site_url: str, thumbprint: str) -> str:
+    """The ``kid`` of a signing key: a URL that answers with its public JWK."""
+    return f"{site_url}/issuer/keys/{thumbprint}"
+
+
+def status_list_url(site_url: str, list_id: int) -> str:
+    return f"{site_url}/api/v1/status/{list_id}"
+
+
+def framework_anchor(code: str) -> str:
+    """The anchor of a competence on the public framework page."""
+    from django.utils.text import slugify
+
+    return f"competence-{slugify(code)}"
+
+
+def name_uuid(namespace: str, name: str) -> str:
+    """``urn:uuid:`` of the RFC 9562 name-based (SHA-1) UUID of ``name`` under the
+    UUID ``namespace``: stable, and a real UUID."""
+    return f"urn:uuid:{uuid.uuid5(uuid.UUID(namespace), name)}"
+
+
+def _instant(moment: dt.datetime) -> str:
+    return moment.replace(microsecond=0).isoformat(timespec="seconds")
+
+
+def valid_until(content: CertificateContent) -> dt.datetime | None:
+    """The end of the expiry day, in the time zone the certificate was issued in
+    (the certificate is valid through its expiry date)."""
+    if not content.expires_on or content.issued_at is None:
+        return None
+    return dt.datetime.combine(
+        content.expires_on + dt.timedelta(days=1),
+        dt.time.min,
+        tzinfo=content.issued_at.tzinfo,
+    )
+
+
+def _result_description(identifier, name_en, name_km, result_type, **more):
+    return {
+        "id": identifier,
+        "type": ["ResultDescription"],
+        "name": name_en,
+        "alternateName": name_km,
+        "resultType": result_type,
+        **more,
+    }
 
 
 def credential_build(
     content: CertificateContent, *, verify_url: str, site_url: str
 ) -> dict:
-    """The Open Badges 3.0 ``OpenBadgeCredential`` (W3C VC data model 1.1) for a
+    """The Open Badges 3.0 ``OpenBadgeCredential`` (VC Data Model 2.0) for a
     certificate. ``verify_url`` is its public page and the credential's id;
-    ``site_url`` the issuing site, without a trailing slash."""
-    achievement_id = f"urn:uuid:{content.course_key}"
+    ``site_url`` the issuing site, without a trailing slash. ``content`` must carry
+    ``issued_at`` and ``subject_id``."""
+    if content.issued_at is None or not content.subject_id:
+        raise ValueError("The content has no instant of issue or subject id.")
     if content.for_contest:
-        achievement_id = f"{achievement_id}:{content.kind}"
-    score_id = f"{achievement_id}:score"
+        achievement_id = name_uuid(content.course_key, content.kind)
+    else:
+        achievement_id = f"urn:uuid:{uuid.UUID(content.course_key)}"
+    achievement_uuid = achievement_id.removeprefix("urn:uuid:")
+    framework_url = f"{site_url}/en/framework/"
     result_descriptions, results, alignments = [], [], []
     if content.rank is not None:
-        rank_id = f"{achievement_id}:rank"
+        rank_id = name_uuid(achievement_uuid, "rank")
         result_descriptions.append(
-            {
-                "id": rank_id,
-                "type": ["ResultDescription"],
-                "name": "Rank",
-                "alternateName": "ចំណាត់ថ្នាក់",
-                "resultType": "Result",
-            }
+            _result_description(rank_id, "Rank", "ចំណាត់ថ្នាក់", "Result")
         )
         results.append(
             {
@@ -202,14 +282,16 @@ def credential_build(
             }
         )
     if content.score is not None:
+        score_id = name_uuid(achievement_uuid, "score")
         result_descriptions.append(
-            {
-                "id": score_id,
-                "type": ["ResultDescription"],
-                "name": "Score",
-                "alternateName": "ពិន្ទុ",
-                "resultType": "Percent",
-            }
+            _result_description(
+                score_id,
+                "Score",
+                "ពិន្ទុ",
+                "Percent",
+                valueMin="0",
+                valueMax="100",
+            )
         )
         results.append(
             {
@@ -226,22 +308,23 @@ def credential_build(
             "targetCode": competence.code,
             "targetFramework": content.framework_name_en,
             "targetType": "CFItem",
-            "targetUrl": f"{site_url}/en/framework/#competence-{competence.code}",
+            "targetUrl": f"{framework_url}#{framework_anchor(competence.code)}",
         }
         alignments.append(alignment)
         if not competence.level_code:
             continue
-        description_id = f"{achievement_id}:competence:{competence.code}"
-        level_id = f"{description_id}:level:{competence.level_code}"
+        description_id = name_uuid(achievement_uuid, f"competence {competence.code}")
+        level_id = name_uuid(
+            description_id.removeprefix("urn:uuid:"), f"level {competence.level_code}"
+        )
         result_descriptions.append(
-            {
-                "id": description_id,
-                "type": ["ResultDescription"],
-                "name": competence.name_en,
-                "alternateName": competence.name_km,
-                "resultType": "RubricCriterionLevel",
-                "alignment": [alignment],
-                "rubricCriterionLevel": [
+            _result_description(
+                description_id,
+                competence.name_en,
+                competence.name_km,
+                "RubricCriterionLevel",
+                alignment=[alignment],
+                rubricCriterionLevel=[
                     {
                         "id": level_id,
                         "type": ["RubricCriterionLevel"],
@@ -250,7 +333,7 @@ def credential_build(
                         "level": competence.level_code,
                     }
                 ],
-            }
+            )
         )
         results.append(
             {
@@ -260,7 +343,7 @@ def credential_build(
             }
         )
     issuer = {
-        "id": f"{site_url}/",
+        "id": issuer_url(site_url),
         "type": ["Profile"],
         "name": content.issuer.name_en,
         "alternateName": content.issuer.name_km,
@@ -268,7 +351,9 @@ def credential_build(
     }
     if content.institution is not None:
         issuer["parentOrg"] = {
-            "id": f"{site_url}/#institution",
+            "id": name_uuid(
+                achievement_uuid, f"institution {content.institution.name_en}"
+            ),
             "type": ["Profile"],
             "name": content.institution.name_en,
             "alternateName": content.institution.name_km,
@@ -290,6 +375,7 @@ def credential_build(
     if result_descriptions:
         achievement["resultDescription"] = result_descriptions
     subject = {
+        "id": content.subject_id,
         "type": ["AchievementSubject"],
         "identifier": [
             {
@@ -310,28 +396,53 @@ def credential_build(
         "id": verify_url,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": issuer,
-        "issuanceDate": _timestamp(content.issued_on),
+        "validFrom": _instant(content.issued_at),
         "name": content.course_title_en,
         "credentialSubject": subject,
     }
-    if content.expires_on:
-        credential["expirationDate"] = _timestamp(content.expires_on)
+    until = valid_until(content)
+    if until is not None:
+        credential["validUntil"] = _instant(until)
+    if content.status_list_url and content.status_list_index is not None:
+        credential["credentialStatus"] = status_entry(
+            content.status_list_url, content.status_list_index
+        )
     return credential
 
 
+def status_entry(list_url: str, index: int) -> dict:
+    """A ``BitstringStatusListEntry`` for bit ``index`` of the list at ``list_url``."""
+    return {
+        "id": f"{list_url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": STATUS_PURPOSE,
+        "statusListIndex": str(index),
+        "statusListCredential": list_url,
+    }
+
+
 def jwt_claims(credential: dict) -> dict:
-    """The VC-JWT claims for a credential (VC data model 1.1, section 6.3.1)."""
+    """The VC-JWT claims for a credential: ``vc`` holds it, the registered claims
+    repeat its issuer, id, subject and validity (``nbf`` = ``iat`` = the instant of
+    issue)."""
+    issuer = credential["issuer"]
     claims = {
-        "iss": credential["issuer"]["id"],
+        "iss": issuer["id"] if isinstance(issuer, dict) else issuer,
         "jti": credential["id"],
-        "nbf": _epoch(credential["issuanceDate"]),
         "vc": credential,
     }
-    if "expirationDate" in credential:
-        claims["exp"] = _epoch(credential["expirationDate"])
+    subject = credential.get("credentialSubject", {})
+    if isinstance(subject, dict) and subject.get("id"):
+        claims["sub"] = subject["id"]
+    start = credential.get("validFrom") or credential.get("issuanceDate")
+    claims["nbf"] = claims["iat"] = epoch(start)
+    end = credential.get("validUntil") or credential.get("expirationDate")
+    if end:
+        claims["exp"] = epoch(end)
     return claims
 
 
-def _epoch(timestamp: str) -> int:
+def epoch(timestamp: str) -> int:
+    """Seconds since the epoch of an XML Schema dateTime with its offset."""
     moment = dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
     return int(moment.timestamp())

@@ -11,12 +11,14 @@ from django.utils.translation import gettext as _
 from assessments import scoring
 from assessments.models import Attempt, CompetenceResult, QuizPage
 from assessments.selectors import quiz_grade
+from certificates import payload
 from certificates.codes import code_is_valid, code_normalize
 from certificates.models import (
     Certificate,
     CertificateJob,
     CertificateTemplate,
     SigningKey,
+    StatusList,
     TemplateContest,
     TemplateCourse,
 )
@@ -267,12 +269,70 @@ def signing_key_active() -> SigningKey | None:
 
 
 def jwks() -> dict:
-    """Every public key, active and retired, as a JWK Set."""
+    """Every public key, active and retired, as a JWK Set; each ``kid`` is the URL
+    where that key is published (``payload.key_url``)."""
+    site = site_url()
     return {
         "keys": [
-            key.public_jwk for key in SigningKey.objects.order_by("created_at", "pk")
+            {**key.public_jwk, "kid": payload.key_url(site, key.kid)}
+            for key in SigningKey.objects.order_by("created_at", "pk")
         ]
     }
+
+
+def public_jwk(thumbprint: str) -> dict | None:
+    key = SigningKey.objects.filter(kid=thumbprint).first()
+    if key is None:
+        return None
+    return {**key.public_jwk, "kid": payload.key_url(site_url(), key.kid)}
+
+
+# Terms of the W3C security vocabulary that the issuer Profile uses to list its
+# keys (the Open Badges context has none for keys).
+SECURITY_CONTEXT = {
+    "verificationMethod": {
+        "@id": "https://w3id.org/security#verificationMethod",
+        "@type": "@id",
+        "@container": "@set",
+    },
+    "JsonWebKey": "https://w3id.org/security#JsonWebKey",
+    "controller": {"@id": "https://w3id.org/security#controller", "@type": "@id"},
+    "publicKeyJwk": {"@id": "https://w3id.org/security#publicKeyJwk", "@type": "@json"},
+}
+
+
+def issuer_profile() -> dict:
+    """The issuer's Open Badges Profile (JSON-LD), served at ``payload.issuer_url``:
+    the site as the organisation that signs, with every key that verifies its
+    credentials and status lists."""
+    site = site_url()
+    issuer = payload.issuer_url(site)
+    return {
+        "@context": [
+            payload.VC_CONTEXT,
+            payload.OB_CONTEXT,
+            payload.KHMER_CONTEXT,
+            SECURITY_CONTEXT,
+        ],
+        "id": issuer,
+        "type": ["Profile"],
+        "name": settings.CERTIFICATES_ISSUER_NAME_EN,
+        "alternateName": settings.CERTIFICATES_ISSUER_NAME_KM,
+        "url": f"{site}/",
+        "verificationMethod": [
+            {
+                "id": jwk["kid"],
+                "type": "JsonWebKey",
+                "controller": issuer,
+                "publicKeyJwk": jwk,
+            }
+            for jwk in jwks()["keys"]
+        ],
+    }
+
+
+def status_list_ids() -> list[int]:
+    return list(StatusList.objects.order_by("pk").values_list("pk", flat=True))
 
 
 def course_choices() -> list[tuple[str, str]]:

@@ -3,6 +3,10 @@
 A credential is signed as a compact JWS (``alg: EdDSA``) whose header names the
 key (``kid``). Public keys are published as a JWK Set; verification picks the key
 by ``kid``, so certificates signed by a retired key keep verifying after rotation.
+
+A ``kid`` is the URL where the key's JWK is published (``…/issuer/keys/<thumbprint>``);
+credentials signed before that named the bare RFC 7638 thumbprint. Both find their
+key: a ``kid`` is matched exactly, else by the thumbprint it ends with.
 """
 
 import hashlib
@@ -62,14 +66,33 @@ def public_jwk(public_key: Ed25519PublicKey) -> dict:
     return jwk
 
 
-def credential_sign(claims: dict, *, private_key: Ed25519PrivateKey) -> str:
-    """A compact JWS over ``claims``, its header naming the key."""
+def credential_sign(
+    claims: dict, *, private_key: Ed25519PrivateKey, kid: str | None = None
+) -> str:
+    """A compact JWS over ``claims``, its header naming the key (``kid``, by default
+    the key's thumbprint)."""
     return jwt.encode(
         claims,
         private_key,
         algorithm=ALGORITHM,
-        headers={"kid": key_id(private_key.public_key()), "typ": "JWT"},
+        headers={"kid": kid or key_id(private_key.public_key()), "typ": "JWT"},
     )
+
+
+def thumbprint_of(kid: str) -> str:
+    """The thumbprint a ``kid`` names: the last segment of a key URL, or the bare
+    thumbprint itself."""
+    return (kid or "").rstrip("/").rsplit("/", 1)[-1]
+
+
+def jwk_find(jwks: dict, kid: str) -> dict | None:
+    """The JWK of ``jwks`` that ``kid`` names (exactly, else by thumbprint)."""
+    keys = [k for k in jwks.get("keys", []) if isinstance(k, dict)]
+    exact = next((k for k in keys if k.get("kid") == kid), None)
+    if exact is not None or not kid:
+        return exact
+    wanted = thumbprint_of(kid)
+    return next((k for k in keys if thumbprint_of(k.get("kid", "")) == wanted), None)
 
 
 def credential_verify(token: str, *, jwks: dict) -> dict:
@@ -84,9 +107,7 @@ def credential_verify(token: str, *, jwks: dict) -> dict:
         raise SignatureInvalid(f"Not a JWS: {error}") from error
     if header.get("alg") != ALGORITHM:
         raise SignatureInvalid(f"Unexpected algorithm {header.get('alg')!r}.")
-    jwk = next(
-        (k for k in jwks.get("keys", []) if k.get("kid") == header.get("kid")), None
-    )
+    jwk = jwk_find(jwks, header.get("kid", ""))
     if jwk is None:
         raise SignatureInvalid(f"Unknown key {header.get('kid')!r}.")
     try:
@@ -95,7 +116,12 @@ def credential_verify(token: str, *, jwks: dict) -> dict:
             token,
             key,
             algorithms=[ALGORITHM],
-            options={"verify_exp": False, "verify_nbf": False, "verify_aud": False},
+            options={
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+                "verify_aud": False,
+            },
         )
     except jwt.InvalidTokenError as error:
         raise SignatureInvalid(str(error)) from error

@@ -5,15 +5,16 @@ import hashlib
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import selectors, signing
+from certificates import payload, selectors, services, signing, verification
 from certificates.codes import code_is_valid, code_normalize
 from certificates.forms import CodeForm, UploadForm
 from certificates.payload import content_from_json
@@ -62,16 +63,13 @@ def verify_detail(request, code):
                 "name": form.cleaned_data["pdf"].name,
             }
             form = UploadForm()
-    try:
-        signing.credential_verify(certificate.credential, jwks=selectors.jwks())
-        signature_ok = True
-    except signing.SignatureInvalid:
-        signature_ok = False
+    report = _credential_report(certificate)
     context = {
         "certificate": certificate,
         "content": content_from_json(certificate.content),
         "status": certificate.current_status,
-        "signature_ok": signature_ok,
+        "signature_ok": report.signature_ok,
+        "report": report,
         "form": form,
         "upload": upload,
         "share_url": request.build_absolute_uri(),
@@ -80,9 +78,31 @@ def verify_detail(request, code):
     return render(request, "certificates/verify_detail.html", context)
 
 
-def _json(data, *, status=200):
+def _credential_report(certificate):
+    """The credential checked as an outside verifier would (signature, validity
+    period, bit in the published status list), from the keys and list the site
+    publishes."""
+    tokens = {}
+    vc = signing.unverified_claims(certificate.credential).get("vc") or {}
+    list_url = verification.status_list_url(vc)
+    if list_url and certificate.status_list_id:
+        token = services.status_list_credential(certificate.status_list_id)
+        if token:
+            tokens[list_url] = token
+    return verification.credential_check(
+        certificate.credential,
+        jwks=selectors.jwks(),
+        list_tokens=tokens,
+        now=timezone.now(),
+    )
+
+
+def _json(data, *, status=200, content_type="application/json"):
     response = JsonResponse(
-        data, status=status, json_dumps_params={"ensure_ascii": False}
+        data,
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+        content_type=content_type,
     )
     # Public, read-only data that other sites' verifiers may fetch.
     response["Access-Control-Allow-Origin"] = "*"
@@ -101,7 +121,7 @@ def api_certificate(request, code):
         # checks is the request's, so point it at this prefix-free one.
         request.urlconf = "certificates.api_urls"
         return _json({"detail": "Not found."}, status=404)
-    claims = signing.unverified_claims(certificate.credential)
+    report = _credential_report(certificate)
     return _json(
         {
             "code": certificate.code_display,
@@ -118,11 +138,50 @@ def api_certificate(request, code):
             "key_id": certificate.key_id,
             "credential_format": "jwt_vc",
             "credential": certificate.credential,
-            "vc": claims.get("vc"),
+            "vc": report.vc,
+            "credential_check": {
+                "signature": "valid" if report.signature_ok else "invalid",
+                "validity": report.period,
+                "revocation": report.revocation_error and "error" or report.revocation,
+                "status_list": verification.status_list_url(report.vc) or None,
+            },
             "verification_url": selectors.certificate_verify_url(certificate.code),
             "jwks_url": selectors.site_url() + reverse("certificates_api:jwks"),
+            "issuer_url": payload.issuer_url(selectors.site_url()),
         }
     )
+
+
+@require_GET
+@cache_control(public=True, max_age=300)
+def issuer(request):
+    """The issuer's Profile (Open Badges 3.0, JSON-LD) with its keys."""
+    return _json(selectors.issuer_profile(), content_type="application/ld+json")
+
+
+@require_GET
+@cache_control(public=True, max_age=300)
+def public_key(request, thumbprint):
+    """One public key as a JWK: what a credential's ``kid`` resolves to."""
+    jwk = selectors.public_jwk(thumbprint)
+    if jwk is None:
+        request.urlconf = "certificates.api_urls"
+        return _json({"detail": "Not found."}, status=404)
+    return _json(jwk, content_type="application/jwk+json")
+
+
+@require_GET
+@cache_control(public=True, max_age=services.STATUS_LIST_CACHE_SECONDS)
+def status_list(request, list_id):
+    """A Bitstring Status List credential, signed (VC-JWT): bit N set means the
+    certificate whose credentialStatus names bit N is revoked."""
+    token = services.status_list_credential(list_id)
+    if token is None:
+        request.urlconf = "certificates.api_urls"
+        return _json({"detail": "Not found."}, status=404)
+    response = HttpResponse(token, content_type="application/jwt")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @require_GET

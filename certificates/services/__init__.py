@@ -26,9 +26,19 @@ from certificates.services.issuance import (
 )
 from certificates.services.jobs import certificate_job_create, certificate_job_run
 from certificates.services.keys import signing_key_create, signing_key_ensure
+from certificates.services.status import (
+    CACHE_SECONDS as STATUS_LIST_CACHE_SECONDS,
+)
+from certificates.services.status import (
+    holder_subject_id,
+    status_list_credential,
+)
 
 __all__ = [
     "SAMPLE_CODE",
+    "STATUS_LIST_CACHE_SECONDS",
+    "holder_subject_id",
+    "status_list_credential",
     "CertificateError",
     "CertificateNotEligible",
     "IssueResult",

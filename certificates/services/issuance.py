@@ -5,6 +5,7 @@ the row, its file and its audit entry are written together; a failure leaves
 nothing behind, so the task that called it can simply run again.
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,6 +23,11 @@ from certificates.models import Certificate, CertificateEvent, CertificateTempla
 from certificates.payload import CertificateContent, Party
 from certificates.services.documents import certificate_pdf_build
 from certificates.services.keys import private_key_load, signing_key_ensure
+from certificates.services.status import (
+    holder_subject_id,
+    status_bit_allocate,
+    status_list_changed,
+)
 from courses.models import Enrolment
 
 
@@ -112,15 +118,26 @@ def _certificate_create(*, user, template, actor, action, build, note=""):
     ``build(code, today)`` gives the ``CertificateContent``: what the certificate is
     for (course or competition) is read from it."""
     code = _code_unused()
-    content = build(code, timezone.localdate())
+    # The instant of issue, to the second, in the site's time zone: the
+    # credential is valid from it, and the printed date is its local date.
+    issued_at = timezone.localtime().replace(microsecond=0)
+    site = selectors.site_url()
+    status_list, status_index = status_bit_allocate()
+    content = dataclasses.replace(
+        build(code, issued_at.date()),
+        issued_at=issued_at,
+        subject_id=holder_subject_id(user),
+        status_list_url=payload.status_list_url(site, status_list.pk),
+        status_list_index=status_index,
+    )
     key, _created = signing_key_ensure()
     credential_json = payload.credential_build(
-        content,
-        verify_url=selectors.certificate_verify_url(code),
-        site_url=selectors.site_url(),
+        content, verify_url=selectors.certificate_verify_url(code), site_url=site
     )
     token = signing.credential_sign(
-        payload.jwt_claims(credential_json), private_key=private_key_load(key)
+        payload.jwt_claims(credential_json),
+        private_key=private_key_load(key),
+        kid=payload.key_url(site, key.kid),
     )
     pdf = certificate_pdf_build(content=content, template=template, credential=token)
     certificate = Certificate(
@@ -139,7 +156,10 @@ def _certificate_create(*, user, template, actor, action, build, note=""):
         rank=content.rank,
         contestants=content.rank_of,
         issued_on=content.issued_on,
+        issued_at=issued_at,
         expires_on=content.expires_on,
+        status_list=status_list,
+        status_list_index=status_index,
         content=content.as_json(),
         pdf_sha256=signing.sha256_hex(pdf),
         credential=token,
@@ -318,6 +338,8 @@ def certificate_revoke(*, certificate: Certificate, actor, reason: str) -> Certi
             actor=actor,
             note=reason,
         )
+        # Its bit is set in the published list from the next request on.
+        status_list_changed(certificate.status_list_id)
     return certificate
 
 

@@ -214,6 +214,10 @@ CERTIFICATES_SITE_URL = env(
     default=env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000"),
 )
 CERTIFICATES_KEY_PASSPHRASE = env("CERTIFICATES_KEY_PASSPHRASE", default="")
+# The organisation that signs credentials, named in its issuer Profile
+# (<site>/issuer); each template still states its own issuer on the certificate.
+CERTIFICATES_ISSUER_NAME_EN = env("CERTIFICATES_ISSUER_NAME_EN", default="Sala")
+CERTIFICATES_ISSUER_NAME_KM = env("CERTIFICATES_ISSUER_NAME_KM", default="សាលា")
 CERTIFICATES_VERIFY_RATE_LIMIT = env.int("CERTIFICATES_VERIFY_RATE_LIMIT", default=30)
 # Reverse proxies in front of the site that set X-Forwarded-For (0: none).
 CERTIFICATES_TRUSTED_PROXY_COUNT = env.int(

@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
-from certificates import rendering, selectors, services, signing
+from certificates import payload, rendering, selectors, services, signing
 from certificates.models import (
     Certificate,
     CertificateJob,
@@ -108,10 +108,13 @@ def test_publication_issues_participation_and_merit_certificates(
     claims = signing.credential_verify(best.credential, jwks=selectors.jwks())
     achievement = claims["vc"]["credentialSubject"]["achievement"]
     assert achievement["achievementType"] == "Award"
-    assert achievement["id"] == f"urn:uuid:{contest.key}:merit"
+    assert achievement["id"] == payload.name_uuid(str(contest.key), "merit")
+    rank_id = next(
+        d["id"] for d in achievement["resultDescription"] if d["name"] == "Rank"
+    )
     assert {
         "type": ["Result"],
-        "resultDescription": f"{achievement['id']}:rank",
+        "resultDescription": rank_id,
         "value": "1/4",
     } in claims["vc"]["credentialSubject"]["result"]
 
