@@ -32,6 +32,7 @@ from certificates.services.status import (
 from certificates.services.status import (
     holder_subject_id,
     status_list_credential,
+    verification_bundle,
 )
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "STATUS_LIST_CACHE_SECONDS",
     "holder_subject_id",
     "status_list_credential",
+    "verification_bundle",
     "CertificateError",
     "CertificateNotEligible",
     "IssueResult",

@@ -86,7 +86,23 @@ def status_list_credential(list_id: int) -> str | None:
 
 
 def status_list_changed(list_id: int | None) -> None:
-    """Drop a list's cached credential once the change that flipped a bit is
-    committed."""
+    """Drop a list's cached credential now and again once the change that flipped
+    a bit is committed (a request in between may have cached the list as it was)."""
     if list_id is not None:
+        cache.delete(_cache_key(list_id))
         transaction.on_commit(lambda: cache.delete(_cache_key(list_id)))
+
+
+def verification_bundle() -> dict:
+    """Everything an offline verifier needs, as of now: the issuer Profile, the
+    JWK Set, and each status list's signed credential by its URL."""
+    site = selectors.site_url()
+    return {
+        "issuer": selectors.issuer_profile(),
+        "jwks": selectors.jwks(),
+        "status_lists": {
+            payload.status_list_url(site, list_id): status_list_credential(list_id)
+            for list_id in selectors.status_list_ids()
+        },
+        "exported_at": timezone.localtime().replace(microsecond=0).isoformat(),
+    }

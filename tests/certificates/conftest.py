@@ -100,6 +100,15 @@ def completed(learner, course, template):
     return {"user": learner, "course": course, "template": template}
 
 
+@pytest.fixture
+def certificate(completed):
+    from certificates import services
+
+    return services.certificate_issue(
+        user=completed["user"], course_key=completed["course"].translation_key
+    ).certificate
+
+
 def pdf_text(path: Path) -> str:
     return subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(path), "-"],

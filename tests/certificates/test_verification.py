@@ -9,13 +9,6 @@ from tests.certificates.conftest import complete
 from tests.factories import UserFactory
 
 
-@pytest.fixture
-def certificate(completed):
-    return services.certificate_issue(
-        user=completed["user"], course_key=completed["course"].translation_key
-    ).certificate
-
-
 @pytest.fixture(autouse=True)
 def _generous_rate(settings):
     settings.CERTIFICATES_VERIFY_RATE_LIMIT = 1000

@@ -1,0 +1,40 @@
+"""Write what an offline verifier needs to check Sala's certificates in bulk: the
+issuer Profile, every public key, and every status list as signed now."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from certificates import selectors, services
+
+
+class Command(BaseCommand):
+    help = (
+        "Write a verification bundle (JSON: issuer profile, JWK Set, signed status "
+        "lists) for verifying certificates without a connection, e.g. "
+        "`verify_certificate PDF --jwks bundle.json`. Export again to pick up "
+        "revocations made since."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--output",
+            type=Path,
+            help="The file to write (default: standard output).",
+        )
+
+    def handle(self, *args, output, **options):
+        bundle = services.verification_bundle()
+        text = json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
+        if output is None:
+            self.stdout.write(text, ending="")
+            return
+        output.write_text(text, encoding="utf-8")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Wrote {output}: {len(bundle['jwks']['keys'])} key(s), "
+                f"{len(bundle['status_lists'])} status list(s) for "
+                f"{selectors.site_url()}."
+            )
+        )
