@@ -8,7 +8,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
-from certificates import services
+from certificates import selectors, services, signing, verification
 from certificates.models import (
     Certificate,
     CertificateJob,
@@ -119,6 +119,19 @@ def test_staff_list_revoke_and_reissue(client, editor, issued):
     assert new.status == "revoked" and new.events.last().actor == editor
     issued.refresh_from_db()
     assert issued.status == "superseded"
+    # The published status list says so at once; the superseded one is not revoked.
+    jwks = client.get("/.well-known/jwks.json").json()
+    for certificate, revoked in ((new, "revoked"), (issued, "not_revoked")):
+        vc = signing.unverified_claims(certificate.credential)["vc"]
+        url = vc["credentialStatus"]["statusListCredential"]
+        token = client.get(url.removeprefix(selectors.site_url())).content.decode()
+        assert (
+            verification.revocation_state(vc, list_tokens={url: token}, jwks=jwks)
+            == revoked
+        )
+    detail = client.get(f"/admin/certificates/{new.pk}/").content.decode()
+    assert f"/api/v1/status/{new.status_list_id}" in detail
+    assert f" {new.status_list_index}</a>" in detail
 
 
 def test_bulk_issue_and_zip_export_with_progress(
