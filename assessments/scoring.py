@@ -15,6 +15,9 @@ Rules, in the order they apply:
     0-9, subscript DA read as the look-alike subscript TA), else 0;
   - numeric: 1 if within the tolerance of the answer (Khmer digits accepted), else 0;
   - ordering: the share of items in their right position.
+  The fraction is rounded (half up) to four decimal places, as it is stored: every
+  sum after it is then exact, so neither the order of the questions nor of the
+  competences can change a total by a rounding step.
 * Points earned = fraction x the question's points.
 * Per competence and level: a question tagged with competences (c, weight) adds
   ``points x weight`` to the *possible* and ``earned x weight`` to the *earned* of
@@ -28,7 +31,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 ZERO_WIDTH_RE = re.compile(r"[\u200B\u200C\u200D\u2060\uFEFF\u00AD]")
 SPACE_RE = re.compile(r"\s+")
@@ -122,8 +125,16 @@ def _choice_ids(answer) -> list:
     return list(choices) if isinstance(choices, list | tuple) else []
 
 
+FRACTION_QUANTUM = Decimal("0.0001")
+
+
 def question_fraction(spec: QuestionSpec, answer) -> Decimal:
-    """The share of the question's points that the answer earns, in [0, 1]."""
+    """The share of the question's points that the answer earns, in [0, 1], to four
+    decimal places."""
+    return _fraction(spec, answer).quantize(FRACTION_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def _fraction(spec: QuestionSpec, answer) -> Decimal:
     if answer is None:
         return Decimal(0)
     if spec.kind in (SINGLE, TRUE_FALSE):

@@ -6,8 +6,13 @@
   if (!form) return;
   var saveUrl = form.dataset.saveUrl;
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var queue = window.SalaSaveQueue();
 
   function save(fieldset) {
+    return queue.run(fieldset.dataset.question, function () { return send(fieldset); });
+  }
+
+  function send(fieldset) {
     var data = new FormData();
     data.append("csrfmiddlewaretoken", csrf);
     data.append("question", fieldset.dataset.question);
@@ -36,10 +41,8 @@
     clearTimeout(timers[fieldset.dataset.question]);
     timers[fieldset.dataset.question] = setTimeout(function () { save(fieldset); }, 600);
   });
-  form.addEventListener("submit", function (event) {
-    var button = event.submitter;
-    if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) event.preventDefault();
-  });
+  // Confirms where a button asks to, and waits for the saves in flight.
+  window.SalaSubmitAfterSaves(form, queue);
 
   var timer = document.querySelector(".timer");
   if (timer) {

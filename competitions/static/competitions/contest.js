@@ -41,6 +41,7 @@
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var connection = document.querySelector(".connection");
   var pending = {};
+  var queue = window.SalaSaveQueue();
   var lost = false;
   var finished = false;
 
@@ -57,6 +58,10 @@
   }
 
   function save(fieldset) {
+    return queue.run(fieldset.dataset.question, function () { return send(fieldset); });
+  }
+
+  function send(fieldset) {
     var question = fieldset.dataset.question;
     var data = new FormData();
     data.append("csrfmiddlewaretoken", csrf);
@@ -103,10 +108,8 @@
     clearTimeout(typing[fieldset.dataset.question]);
     typing[fieldset.dataset.question] = setTimeout(function () { save(fieldset); }, 600);
   });
-  form.addEventListener("submit", function (event) {
-    var button = event.submitter;
-    if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) event.preventDefault();
-  });
+  // Confirms where a button asks to, and waits for the saves in flight.
+  window.SalaSubmitAfterSaves(form, queue);
   window.addEventListener("online", retryPending);
   setInterval(function () { if (lost) retryPending(); }, 5000);
 
