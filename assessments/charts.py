@@ -1,73 +1,40 @@
-"""Geometry of the profile's bar chart, drawn as SVG by a template.
+"""The profile's chart: one bar per competence, its length the level reached,
+as a list of labelled bars laid out in HTML and CSS (no JavaScript).
 
-Pure: takes labels and levels, returns coordinates, so the chart looks the same in
-a page and in a PDF report, with no JavaScript.
+Pure: takes labels and levels, returns each bar's share of the scale. A list of
+bars reads on a 360 px phone as well as on a laptop: labels wrap between words
+(Khmer too) instead of being cut, and the scale takes any number of levels.
 """
 
 from dataclasses import dataclass
 
-WIDTH = 640
-LABEL_WIDTH = 250
-BAR_WIDTH = 300
-ROW_HEIGHT = 30
-HEADER_HEIGHT = 28
-
 
 @dataclass(frozen=True)
 class Bar:
-    y: int
-    text_y: int
     label: str
-    width: int
+    percent: int  # of the bar's full length: the level's rank over the top rank
     rank: int
     value_label: str
 
 
 @dataclass(frozen=True)
-class Tick:
-    x: int
-    label: str
-
-
-@dataclass(frozen=True)
 class Chart:
-    width: int
-    height: int
-    bar_x: int
-    bar_width: int
-    value_x: int
     bars: list
-    ticks: list
-
-
-def _short(text, limit=34):
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    levels: list  # level names, lowest first: the scale
 
 
 def level_bar_chart(rows, levels) -> Chart:
     """``rows``: (label, rank, value label); ``levels``: (rank, name), lowest first."""
-    max_rank = max((rank for rank, _name in levels), default=3) or 3
-    ticks = [
-        Tick(x=LABEL_WIDTH + round(BAR_WIDTH * rank / max_rank), label=name)
-        for rank, name in levels
-    ]
-    bars = [
-        Bar(
-            y=HEADER_HEIGHT + index * ROW_HEIGHT + 8,
-            text_y=HEADER_HEIGHT + index * ROW_HEIGHT + 19,
-            label=_short(label),
-            width=round(BAR_WIDTH * max(rank, 0) / max_rank),
-            rank=rank,
-            value_label=value_label,
-        )
-        for index, (label, rank, value_label) in enumerate(rows)
-    ]
+    top = max((rank for rank, _name in levels), default=0) or 1
     return Chart(
-        width=WIDTH,
-        height=HEADER_HEIGHT + ROW_HEIGHT * len(bars) + 6,
-        bar_x=LABEL_WIDTH,
-        bar_width=BAR_WIDTH,
-        value_x=LABEL_WIDTH + BAR_WIDTH + 8,
-        bars=bars,
-        ticks=ticks,
+        bars=[
+            Bar(
+                label=label,
+                percent=round(100 * min(max(rank, 0), top) / top),
+                rank=rank,
+                value_label=value_label,
+            )
+            for label, rank, value_label in rows
+        ],
+        levels=[name for _rank, name in levels],
     )

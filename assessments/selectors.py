@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from assessments import scoring
 from assessments.charts import level_bar_chart
@@ -19,6 +18,7 @@ from assessments.models import (
     QuizPage,
     Response,
 )
+from competencies.levels import level_label
 from competencies.models import Competence, Framework, ProficiencyLevel
 from competencies.selectors import framework_get_default, framework_tree
 from courses.models import Enrolment
@@ -151,6 +151,8 @@ class CompetenceLine:
     levels: list  # [(ProficiencyLevel, earned, possible, share)]
     pre_level: ProficiencyLevel | None = None
     has_pre: bool = False
+    # The framework's first level, for "below <first level>".
+    first_level: ProficiencyLevel | None = None
 
     @property
     def percent(self):
@@ -174,6 +176,10 @@ def competence_lines(results, pre_results=None) -> list[CompetenceLine]:
     results = list(results)
     framework_ids = {r.competence.framework_id for r in results}
     levels = _levels_by_rank(framework_ids)
+    first = {}
+    for (framework_id, rank), level in levels.items():
+        if framework_id not in first or rank < first[framework_id].rank:
+            first[framework_id] = level
     pre = {r.competence_id: r for r in (pre_results or [])}
     lines = []
     for result in results:
@@ -201,6 +207,7 @@ def competence_lines(results, pre_results=None) -> list[CompetenceLine]:
                 levels=detail,
                 pre_level=levels.get((fw, before.level_rank)) if before else None,
                 has_pre=before is not None,
+                first_level=first.get(fw),
             )
         )
     lines.sort(key=lambda line: (line.competence.sort_order, line.competence.code))
@@ -295,9 +302,11 @@ def competency_profile(*, user, framework: Framework | None = None) -> dict:
                 (
                     f"{e.competence.code} {e.competence.name}",
                     e.rank,
-                    str(e.level.name)
-                    if e.level
-                    else (_("Not yet Basic") if e.assessed else _("Not assessed")),
+                    level_label(
+                        e.level,
+                        assessed=e.assessed,
+                        first_level=levels[0] if levels else None,
+                    ),
                 )
                 for e in entries
             ],
@@ -369,6 +378,8 @@ def competence_why(*, user, competence: Competence) -> dict:
         "framework": framework,
         "level": levels.get(rank),
         "rank": rank,
+        "assessed": bool(results),
+        "first_level": levels[min(levels)] if levels else None,
         "rows": rows,
         "threshold_percent": int(Decimal(framework.mastery_threshold) * 100),
         "method": framework.get_aggregation_display(),

@@ -59,8 +59,10 @@ ENGLISH_MONTHS = [calendar.month_name[number] for number in range(1, 13)]
 
 @dataclass(frozen=True)
 class CompetenceReached:
-    """A competence the course develops and the level the holder reached on it
-    (``level_*`` empty when no assessment measured it)."""
+    """A competence the course develops and the level the holder reached on it:
+    ``level_*`` empty when no level was reached, ``assessed`` telling whether a
+    question of it was answered (then it is "below" the framework's first level,
+    named in ``first_level_name_*``)."""
 
     code: str
     name_km: str
@@ -69,6 +71,9 @@ class CompetenceReached:
     level_rank: int = 0
     level_name_km: str = ""
     level_name_en: str = ""
+    assessed: bool = False
+    first_level_name_km: str = ""
+    first_level_name_en: str = ""
 
 
 @dataclass(frozen=True)

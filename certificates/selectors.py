@@ -103,9 +103,10 @@ def course_score(*, user, course_key) -> Decimal | None:
     return mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def competence_levels(*, user, competences) -> dict[int, int]:
+def competence_levels(*, user, competences) -> dict[int, int | None]:
     """The learner's level rank on each competence (by id), aggregated across
-    attempts by its framework's method, as on the competency profile."""
+    attempts by its framework's method, as on the competency profile; None where
+    no question of the competence was answered (0: below the first level)."""
     history = defaultdict(list)
     for competence_id, rank in (
         CompetenceResult.objects.filter(user=user, competence__in=competences)
@@ -117,6 +118,8 @@ def competence_levels(*, user, competences) -> dict[int, int]:
         competence.pk: scoring.aggregate_levels(
             history[competence.pk], competence.framework.aggregation
         )
+        if history[competence.pk]
+        else None
         for competence in competences
     }
 
@@ -137,10 +140,19 @@ def competences_reached(*, user, course_key) -> tuple[CompetenceReached, ...]:
     levels = levels_by_rank(competences)
     return tuple(
         competence_reached(
-            competence, levels.get((competence.framework_id, ranks.get(competence.pk)))
+            competence,
+            levels.get((competence.framework_id, ranks.get(competence.pk))),
+            assessed=ranks.get(competence.pk) is not None,
+            first_level=first_level(levels, competence.framework_id),
         )
         for competence in competences
     )
+
+
+def first_level(levels: dict, framework_id) -> ProficiencyLevel | None:
+    """The lowest level of a framework among ``levels_by_rank``'s."""
+    ranks = [rank for (fw, rank) in levels if fw == framework_id]
+    return levels[(framework_id, min(ranks))] if ranks else None
 
 
 def levels_by_rank(competences) -> dict[tuple[int, int], ProficiencyLevel]:
@@ -153,9 +165,11 @@ def levels_by_rank(competences) -> dict[tuple[int, int], ProficiencyLevel]:
     }
 
 
-def competence_reached(competence, level) -> CompetenceReached:
-    """A competence as a certificate states it, with ``level`` (None: the level
-    was not measured, or none was reached)."""
+def competence_reached(
+    competence, level, *, assessed: bool, first_level=None
+) -> CompetenceReached:
+    """A competence as a certificate states it, with ``level`` (None: not
+    assessed, or ``assessed`` and below ``first_level``)."""
     return CompetenceReached(
         code=competence.code,
         name_km=competence.name_km,
@@ -164,6 +178,35 @@ def competence_reached(competence, level) -> CompetenceReached:
         level_rank=level.rank if level else 0,
         level_name_km=level.name_km if level else "",
         level_name_en=level.name_en if level else "",
+        assessed=assessed or level is not None,
+        first_level_name_km=first_level.name_km if first_level else "",
+        first_level_name_en=first_level.name_en if first_level else "",
+    )
+
+
+def sample_competences() -> tuple[CompetenceReached, ...]:
+    """For a template preview: the default framework's first competence, at a
+    level from the middle of its scale (nothing without a framework)."""
+    from competencies.models import Competence
+
+    competence = (
+        Competence.objects.filter(framework__is_default=True)
+        .select_related("framework")
+        .order_by("area__sort_order", "sort_order", "code")
+        .first()
+    )
+    if competence is None:
+        return ()
+    levels = list(competence.framework.levels.order_by("rank"))
+    if not levels:
+        return ()
+    return (
+        competence_reached(
+            competence,
+            levels[len(levels) // 2],
+            assessed=True,
+            first_level=levels[0],
+        ),
     )
 
 
@@ -206,7 +249,7 @@ def eligibility_problems(*, user, course_key, template: CertificateTemplate) -> 
             user=user, competences=[rule.competence for rule in rules]
         )
         for rule in rules:
-            if ranks.get(rule.competence_id, 0) < rule.minimum_level.rank:
+            if (ranks.get(rule.competence_id) or 0) < rule.minimum_level.rank:
                 problems.append(
                     _("The level on %(competence)s is below %(level)s.")
                     % {
@@ -424,7 +467,10 @@ def contest_results(*, contest: Contest) -> ContestResults:
             rank = score.level_rank if score else None
             reached.append(
                 competence_reached(
-                    competence, levels.get((competence.framework_id, rank))
+                    competence,
+                    levels.get((competence.framework_id, rank)),
+                    assessed=score is not None,
+                    first_level=first_level(levels, competence.framework_id),
                 )
             )
         standings[row.sitting.user_id] = ContestStanding(

@@ -46,10 +46,11 @@ register_snippet(CertificateTemplateViewSet)
 @hooks.register("register_snippet_listing_buttons")
 def template_preview_button(snippet, user, next_url=None):
     if isinstance(snippet, CertificateTemplate) and admin_views.user_can_preview(user):
-        yield MenuItem(
+        yield Button(
             _("Preview PDF"),
-            reverse("certificates_admin_preview", args=[snippet.pk]),
+            url=reverse("certificates_admin_preview", args=[snippet.pk]),
             icon_name="view",
+            attrs={"target": "_blank", "rel": "noopener"},
             priority=15,
         )
 

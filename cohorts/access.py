@@ -14,6 +14,11 @@ from accounts.models import Institution
 from cohorts.models import Cohort, Coordinator
 
 
+def role_names(user) -> set[str]:
+    """The names of the user's roles, read once per request (cached on the user)."""
+    return _role_names(user)
+
+
 def _role_names(user) -> set[str]:
     cached = getattr(user, "_cohorts_role_names", None)
     if cached is None:

@@ -5,7 +5,7 @@ from django.utils import timezone
 from certificates import payload, rendering, selectors
 from certificates.codes import check_symbol, code_format
 from certificates.models import CertificateTemplate
-from certificates.payload import CertificateContent, CompetenceReached, Party
+from certificates.payload import CertificateContent, Party
 
 # --- Content and rendering ------------------------------------------------------
 
@@ -141,17 +141,7 @@ def template_preview_pdf(*, template: CertificateTemplate) -> bytes:
         )
         if template.institution_name_en or template.institution_name_km
         else None,
-        competences=(
-            CompetenceReached(
-                code="4.2",
-                name_km="ការការពារទិន្នន័យផ្ទាល់ខ្លួន",
-                name_en="Protecting personal data",
-                level_code="L2",
-                level_rank=2,
-                level_name_km="មធ្យម",
-                level_name_en="Intermediate",
-            ),
-        ),
+        competences=selectors.sample_competences(),
         score=None,
         expires_on=payload.add_months(today, template.validity_months)
         if template.validity_months

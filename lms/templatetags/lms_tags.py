@@ -1,6 +1,7 @@
 from django import template
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils.translation import get_language, get_language_info
+from django.utils.translation import gettext as _
 from wagtail.models import Locale
 
 from courses.models import CourseIndexPage
@@ -42,3 +43,38 @@ def catalogue_url():
         catalogues.filter(locale=Locale.get_active()).first() or catalogues.first()
     )
     return catalogue.url if catalogue else ""
+
+
+@register.simple_tag
+def staff_links(user) -> list[tuple[str, str]]:
+    """(label, address) of the tools the person's roles open, for the header:
+    trainers their dashboard, coordinators their ministry's roll-up, editors and
+    administrators the admin and the competitions they organise. One query for
+    the roles (cached on the user), one more for a coordinator's institutions."""
+    from accounts import roles
+    from cohorts import access
+
+    if not user.is_authenticated:
+        return []
+    links = []
+    names = access.role_names(user)
+    if access.is_administrator(user) or roles.TRAINER in names:
+        links.append((_("Trainer dashboard"), reverse("cohorts:dashboard")))
+    if roles.COORDINATOR in names and not access.is_administrator(user):
+        institutions = list(access.coordinated_institutions(user)[:3])
+        for institution in institutions:
+            label = (
+                _("Ministry report")
+                if len(institutions) == 1
+                else _("Report: %(institution)s") % {"institution": institution.name}
+            )
+            links.append((label, reverse("cohorts:rollup", args=[institution.code])))
+    if user.is_superuser or {roles.EDITOR, roles.ADMINISTRATOR} & names:
+        links.append(
+            (
+                _("Organise competitions"),
+                reverse("wagtailsnippets_competitions_contest:list"),
+            )
+        )
+        links.append((_("Admin"), reverse("wagtailadmin_home")))
+    return links

@@ -33,9 +33,9 @@ def test_profile_shows_levels_chart_and_why(client, learner, course_with_quiz):
     assert entries["4.2"].level.code == "L2"
     assert entries["1.2"].level.code == "L3"
     html = response.content.decode()
-    assert "<svg" in html and "Intermediate" in html
+    assert "level-bars" in html and "Intermediate" in html
     km = client.get("/km/learning/profile/").content.decode()
-    assert "មធ្យម" in km and "<svg" in km
+    assert "មធ្យម" in km and "level-bars" in km
     why = client.get(reverse("assessments:why", args=["4.2"]))
     assert why.status_code == 200
     assert why.context["rank"] == 2
@@ -138,3 +138,36 @@ def test_two_concurrent_submits_score_one_attempt(learner, course_with_quiz):
     assert attempt.status == Attempt.Status.SUBMITTED
     assert attempt.percent == 100
     assert CompetenceResult.objects.filter(attempt=attempt).count() == 2
+
+
+def test_level_wording_follows_the_framework_names(
+    client, learner, course_with_quiz, framework
+):
+    """Below the first level reads "below <first level>", with the framework's own
+    name for it, on the profile, the result and its pre-test column and the "why"
+    page; a competence with no answered question reads "not assessed"."""
+    framework.levels.filter(rank=1).update(name_en="Foundation", name_km="គ្រឹះ")
+    questions = course_with_quiz["questions"]
+    pre = make_quiz(
+        course_with_quiz["course"],
+        questions,
+        slug="pre-wording",
+        is_diagnostic=True,
+        required=False,
+    )
+    client.force_login(learner)
+    submit(client, pre, {})  # every competence assessed, none reached
+    post = submit(client, course_with_quiz["quiz"], {})
+    profile = client.get("/en/learning/profile/").content.decode()
+    assert "below Foundation" in profile and "Basic" not in profile
+    result = client.get(reverse("assessments:result", args=[post.pk]))
+    html = result.content.decode()
+    assert html.count("below Foundation") >= 4  # level and pre-test, 2 competences
+    why = client.get(reverse("assessments:why", args=["4.2"])).content.decode()
+    assert "below Foundation" in why
+    km = client.get("/km/learning/profile/").content.decode()
+    assert "ក្រោមកម្រិត គ្រឹះ" in km
+    other = learner.__class__.objects.create_user(email="w@example.org", password="x")
+    client.force_login(other)
+    fresh = client.get("/en/learning/profile/").content.decode()
+    assert "not assessed" in fresh and "below Foundation" not in fresh

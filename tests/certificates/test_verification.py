@@ -208,3 +208,21 @@ def test_behind_a_proxy_the_forwarded_address_is_counted(rf, settings):
     assert client_address(request) == "198.51.100.7"
     settings.CERTIFICATES_TRUSTED_PROXY_COUNT = 3
     assert client_address(request) == "10.0.0.2"
+
+
+def test_a_competence_below_the_first_level_says_so(client, certificate):
+    content = certificate.content
+    content["competences"][0].update(
+        level_code="",
+        assessed=True,
+        first_level_name_en="Foundation",
+        first_level_name_km="គ្រឹះ",
+    )
+    content["competences"].append(
+        {**content["competences"][0], "code": "9.9", "assessed": False}
+    )
+    certificate.save(update_fields=["content"])
+    html = client.get(f"/en/verify/{certificate.code}/").content.decode()
+    assert "below Foundation" in html and "not assessed" in html
+    km = client.get(f"/km/verify/{certificate.code}/").content.decode()
+    assert "ក្រោមកម្រិត គ្រឹះ" in km
