@@ -11,7 +11,7 @@ PORT ?= 8000
 # The suite runs on both cores; each worker gets its own test database.
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test bootstrap bootstrap-dev sysdeps sysdeps-test messages lint serve clean
+.PHONY: demo test screenshots bootstrap bootstrap-dev sysdeps sysdeps-test messages lint serve clean
 
 demo: bootstrap
 	$(PY) manage.py migrate --noinput
@@ -24,6 +24,12 @@ test: bootstrap-dev
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run --settings=lms.settings.test
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Every demo page in a browser at phone and laptop width, in both languages; the
+# README's pictures land in docs/screenshots/.
+screenshots: bootstrap-dev
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+	scripts/screenshots
 
 bootstrap: sysdeps $(VENV)/.installed
 	$(PY) manage.py compilemessages --ignore=.venv -v0

@@ -17,6 +17,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from competencies.models import CURRENT_COMPETENCES
+
 STEM_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
 
@@ -212,6 +214,7 @@ class QuestionCompetence(Orderable):
         "competencies.Competence",
         on_delete=models.PROTECT,
         related_name="+",
+        limit_choices_to=CURRENT_COMPETENCES,
         verbose_name=_("competence"),
     )
     weight = models.DecimalField(_("weight"), max_digits=4, decimal_places=2, default=1)
@@ -366,6 +369,7 @@ class DrawRule(Orderable):
         null=True,
         blank=True,
         related_name="+",
+        limit_choices_to=CURRENT_COMPETENCES,
         verbose_name=_("competence"),
     )
     level = models.ForeignKey(

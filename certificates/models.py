@@ -27,6 +27,7 @@ from wagtail.admin.panels import (
 from wagtail.models import Orderable
 
 from certificates.codes import code_format
+from competencies.models import CURRENT_COMPETENCES
 
 
 def _pick(obj, field):
@@ -261,6 +262,7 @@ class TemplateCompetenceRule(Orderable):
         verbose_name=_("competence"),
         on_delete=models.PROTECT,
         related_name="+",
+        limit_choices_to=CURRENT_COMPETENCES,
     )
     minimum_level = models.ForeignKey(
         "competencies.ProficiencyLevel",

@@ -379,7 +379,7 @@ def cohort_dashboard(
     levels = list(framework.levels.order_by("rank")) if framework else []
     competences = (
         list(
-            Competence.objects.filter(framework=framework)
+            Competence.objects.filter(framework=framework, retired_at__isnull=True)
             .select_related("area")
             .order_by("area__sort_order", "area__code", "sort_order", "code")
         )

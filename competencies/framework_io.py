@@ -438,8 +438,13 @@ class Changes:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    # In the framework but not in the file: kept as they are, and reported.
+    # In the framework but not in the file: levels are kept as they are; clusters
+    # and competences are retired (``retire``), or were already (``retired``).
     absent: list[str] = field(default_factory=list)
+    retire: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    # Retired before and listed again by the file: brought back (also "updated").
+    restored: list[str] = field(default_factory=list)
 
     def status(self, code: str) -> str:
         for name in ("created", "updated", "unchanged"):
@@ -460,6 +465,8 @@ class ExistingFramework:
     levels: dict[str, dict] = field(default_factory=dict)
     areas: dict[str, dict] = field(default_factory=dict)
     competences: dict[str, dict] = field(default_factory=dict)
+    # (kind, code) of the clusters and competences already retired.
+    retired: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass
@@ -522,19 +529,30 @@ def plan_import(
     for offset, code in enumerate(absent_levels, start=len(plan.level_values) + 1):
         plan.level_ranks[code] = offset
 
-    for changes, wanted, saved in (
-        (plan.levels, plan.level_values, existing.levels),
-        (plan.areas, plan.area_values, existing.areas),
-        (plan.competences, plan.competence_values, existing.competences),
+    for kind, changes, wanted, saved in (
+        (LEVEL, plan.levels, plan.level_values, existing.levels),
+        (AREA, plan.areas, plan.area_values, existing.areas),
+        (COMPETENCE, plan.competences, plan.competence_values, existing.competences),
     ):
+        retired = (
+            set()
+            if kind == LEVEL
+            else {code for code in saved if (kind, code) in existing.retired}
+        )
         for code, values in wanted.items():
             if code not in saved:
                 changes.created.append(code)
+            elif code in retired:
+                changes.updated.append(code)
+                changes.restored.append(code)
             elif any(saved[code].get(key) != value for key, value in values.items()):
                 changes.updated.append(code)
             else:
                 changes.unchanged.append(code)
         changes.absent.extend(code for code in saved if code not in wanted)
+        if kind != LEVEL:
+            changes.retire.extend(c for c in changes.absent if c not in retired)
+            changes.retired.extend(c for c in changes.absent if c in retired)
     return plan
 
 

@@ -131,6 +131,10 @@ class Area(BilingualMixin, models.Model):
     description_en = models.TextField(_("description in English"), blank=True)
     description_km = models.TextField(_("description in Khmer"), blank=True)
     source = models.TextField(_("source"), blank=True)
+    # Set when a framework import no longer lists it: hidden from new tagging and
+    # new profiles, kept (with its names) for the scores and certificates that
+    # point at it. A later import that lists it again brings it back.
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
 
     class Meta:
         ordering = ["framework", "sort_order", "code"]
@@ -169,6 +173,8 @@ class Competence(BilingualMixin, models.Model):
     description_en = models.TextField(_("description in English"), blank=True)
     description_km = models.TextField(_("description in Khmer"), blank=True)
     source = models.TextField(_("source"), blank=True)
+    # As for clusters: retired by an import whose file no longer has it.
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
 
     class Meta:
         ordering = ["framework", "sort_order", "code"]
@@ -206,3 +212,7 @@ class Competence(BilingualMixin, models.Model):
                     )
                 }
             )
+
+
+# What new tagging may choose: competences still in their framework.
+CURRENT_COMPETENCES = {"retired_at__isnull": True}

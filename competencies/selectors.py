@@ -15,12 +15,20 @@ def framework_get_default() -> Framework | None:
 
 
 def framework_tree(*, framework: Framework):
-    """The framework's areas with their competences, in two queries."""
-    return framework.areas.prefetch_related(
-        Prefetch(
-            "competences", queryset=Competence.objects.order_by("sort_order", "code")
+    """The framework's current areas with their current competences (retired ones
+    left out), in two queries."""
+    return (
+        framework.areas.filter(retired_at__isnull=True)
+        .prefetch_related(
+            Prefetch(
+                "competences",
+                queryset=Competence.objects.filter(retired_at__isnull=True).order_by(
+                    "sort_order", "code"
+                ),
+            )
         )
-    ).order_by("sort_order", "code")
+        .order_by("sort_order", "code")
+    )
 
 
 def framework_rows(*, framework: Framework) -> list[FrameworkRow]:
@@ -79,7 +87,19 @@ def framework_snapshot(*, framework: Framework | None) -> ExistingFramework:
             "area": values["area__code"],
             **{name: values[name] for name in competence_fields},
         }
+    retired = {
+        (framework_io.AREA, code)
+        for code in framework.areas.filter(retired_at__isnull=False).values_list(
+            "code", flat=True
+        )
+    } | {
+        (framework_io.COMPETENCE, code)
+        for code in Competence.objects.filter(
+            framework=framework, retired_at__isnull=False
+        ).values_list("code", flat=True)
+    }
     return ExistingFramework(
+        retired=retired,
         levels=_by_code(
             framework.levels.order_by("rank").values("code", *framework_io.LEVEL_FIELDS)
         ),

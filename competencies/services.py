@@ -10,6 +10,7 @@ from typing import BinaryIO
 from django.core.validators import validate_slug
 from django.db import transaction
 from django.forms import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from competencies import framework_io
@@ -79,7 +80,7 @@ class ImportResult:
     @property
     def changed(self) -> bool:
         return self.framework_created or any(
-            changes.created or changes.updated
+            changes.created or changes.updated or changes.retire
             for changes in (self.levels, self.areas, self.competences)
         )
 
@@ -96,6 +97,8 @@ class ImportResult:
                 "updated": len(changes.updated),
                 "unchanged": len(changes.unchanged),
                 "absent": len(changes.absent),
+                "retire": len(changes.retire),
+                "retired": len(changes.retired),
             }
             for kind, changes in (
                 ("levels", self.levels),
@@ -165,8 +168,10 @@ def framework_import(
 
     The target is ``framework``, else the framework with ``framework_code``, else a
     new framework with that code and the given names. Rows are matched by code;
-    nothing is ever deleted (scores point at competences), and what the framework
-    holds but the file lacks is kept and reported as absent. If the file or the
+    nothing is ever deleted (scores point at competences). Clusters and
+    competences the framework holds but the file lacks are retired (hidden from
+    new tagging and new profiles, kept for what points at them); levels it lacks
+    are kept. A retired one that the file lists again comes back. If the file or the
     target has any error, nothing is written. A dry run writes nothing either.
     """
     name_en, name_km = name_en.strip(), name_km.strip()
@@ -259,10 +264,12 @@ def _apply_plan(*, framework: Framework, plan: ImportPlan) -> None:
             level.rank = plan.level_ranks[code]
             level.save(update_fields=["rank"])
 
+    now = timezone.now()
     areas = {area.code: area for area in framework.areas.all()}
     for code in [*plan.areas.created, *plan.areas.updated]:
         area = areas.get(code) or Area(framework=framework, code=code)
         _set(area, plan.area_values[code], framework_io.AREA_FIELDS)
+        area.retired_at = None
         area.save()
         areas[code] = area
 
@@ -276,7 +283,13 @@ def _apply_plan(*, framework: Framework, plan: ImportPlan) -> None:
         competence = competences.get(code) or Competence(code=code)
         competence.area = areas[values["area"]]
         _set(competence, values, text_fields)
+        competence.retired_at = None
         competence.save()
+    # Retired, not deleted: attempts, profiles and certificates point at them.
+    Competence.objects.filter(
+        framework=framework, code__in=plan.competences.retire
+    ).update(retired_at=now)
+    framework.areas.filter(code__in=plan.areas.retire).update(retired_at=now)
 
 
 def framework_export(*, framework: Framework, fmt: str) -> bytes:

@@ -15,6 +15,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from competencies.models import CURRENT_COMPETENCES
 from courses.blocks import LessonBodyBlock
 from courses.khmer import segment
 from courses.routing import LocaleFallbackMixin
@@ -211,6 +212,7 @@ class CompetenceTarget(Orderable):
         "competencies.Competence",
         on_delete=models.PROTECT,
         related_name="+",
+        limit_choices_to=CURRENT_COMPETENCES,
         verbose_name=_("competence"),
     )
     level = models.ForeignKey(

@@ -74,9 +74,13 @@ def catalogue_filter_options(params) -> CatalogueFilters:
         }
     )
     if framework is not None:
-        filters.areas = list(Area.objects.filter(framework=framework))
+        filters.areas = list(
+            Area.objects.filter(framework=framework, retired_at__isnull=True)
+        )
         filters.competences = list(
-            Competence.objects.filter(framework=framework).select_related("area")
+            Competence.objects.filter(
+                framework=framework, retired_at__isnull=True
+            ).select_related("area")
         )
         filters.levels = list(ProficiencyLevel.objects.filter(framework=framework))
     filters.audiences = list(Audience.choices)

@@ -22,7 +22,7 @@ LANGUAGES = ("km", "en")
 # The pictures the README shows (name, language, width).
 README_SHOTS = [
     ("course", "km", PHONE[0]),
-    ("quiz-result", "km", PHONE[0]),
+    ("quiz", "km", PHONE[0]),
     ("profile", "en", LAPTOP[0]),
     ("verification", "km", PHONE[0]),
     ("cohort", "en", LAPTOP[0]),
@@ -288,7 +288,13 @@ def _shoot(context, base_url, screen, language, width, out_dir) -> Shot:
         file = None
         if out_dir is not None:
             file = out_dir / f"{screen.name}-{language}-{width}.png"
-            page.screenshot(path=str(file))
+            # The whole page, down to 1,600 px: enough to show a table or a chart.
+            height = min(page.evaluate("document.documentElement.scrollHeight"), 1600)
+            page.screenshot(
+                path=str(file),
+                full_page=True,
+                clip={"x": 0, "y": 0, "width": width, "height": height},
+            )
         return Shot(
             screen=screen,
             language=language,

@@ -138,13 +138,15 @@ def test_apply_into_existing_framework_from_xlsx(client, editor, good_rows):
     assert result.errors == []
     assert result.competences.created == ["4.5"]
     assert result.competences.updated == ["4.2"]
-    assert len(result.competences.absent) == 25
-    assert "Not in the file (kept)" in response.content.decode()
+    assert len(result.competences.absent) == len(result.competences.retire) == 25
+    page = response.content.decode()
+    assert "Not in the file: to retire" in page and 'id="import-retire"' in page
 
     client.post(IMPORT_URL, {"action": "apply", "token": response.context["token"]})
     assert framework.competences.count() == before + 1
     assert Competence.objects.get(code="4.2").description_en == "Changed."
     assert Competence.objects.get(code="4.5").area.code == "4"
+    assert framework.competences.filter(retired_at__isnull=False).count() == 25
 
 
 def test_apply_with_a_wrong_token_does_nothing(client, editor, good_rows):

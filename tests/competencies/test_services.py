@@ -1,6 +1,7 @@
 """Importing, exporting and loading the default framework against the database."""
 
 import pytest
+from django.forms.models import apply_limit_choices_to_to_formfield
 
 from competencies import framework_io
 from competencies.models import Area, Competence, Framework, ProficiencyLevel
@@ -56,9 +57,15 @@ def test_round_trip(good_rows, make, filename, fmt):
     assert again.errors == []
     assert not again.changed
     assert again.summary() == {
-        "levels": {"created": 0, "updated": 0, "unchanged": 2, "absent": 0},
-        "areas": {"created": 0, "updated": 0, "unchanged": 2, "absent": 0},
-        "competences": {"created": 0, "updated": 0, "unchanged": 3, "absent": 0},
+        kind: {
+            "created": 0,
+            "updated": 0,
+            "unchanged": unchanged,
+            "absent": 0,
+            "retire": 0,
+            "retired": 0,
+        }
+        for kind, unchanged in (("levels", 2), ("areas", 2), ("competences", 3))
     }
     assert exported_rows(framework, fmt) == good_rows
 
@@ -350,3 +357,51 @@ def test_level_ranks_survive_reordering_without_collisions(good_rows):
         ("L0", 3),
         ("L1", 4),
     ]
+
+
+def test_competences_and_clusters_absent_from_the_file_are_retired(good_rows):
+    from assessments.models import QuestionCompetence
+    from competencies.selectors import framework_tree
+    from courses.models import CourseCompetence
+
+    framework = new_framework(make_csv(good_rows)).framework
+    kept = [row for row in good_rows if row[1] not in ("A.2", "B", "B.1")]
+    dry = framework_import(
+        framework=framework, file=make_csv(kept), filename="f.csv", dry_run=True
+    )
+    assert dry.competences.retire == ["A.2", "B.1"] and dry.areas.retire == ["B"]
+    assert Competence.objects.filter(retired_at__isnull=False).count() == 0
+
+    applied = framework_import(
+        framework=framework, file=make_csv(kept), filename="f.csv"
+    )
+    assert applied.changed
+    retired = Competence.objects.get(code="A.2")
+    assert retired.retired_at is not None and retired.name_en  # kept, with its names
+    assert Area.objects.get(code="B").retired_at is not None
+    assert counts() == (1, 2, 2, 3)  # nothing deleted
+    tree = {
+        a.code: [c.code for c in a.competences.all()]
+        for a in framework_tree(framework=framework)
+    }
+    assert tree == {"A": ["A.1"]}
+    for model in (QuestionCompetence, CourseCompetence):
+        field = model._meta.get_field("competence").formfield()
+        apply_limit_choices_to_to_formfield(field)  # as every model form does
+        assert set(field.queryset.values_list("code", flat=True)) == {"A.1"}
+
+    # The same file again changes nothing.
+    again = framework_import(framework=framework, file=make_csv(kept), filename="f.csv")
+    assert not again.changed
+    assert again.competences.retire == [] and again.competences.retired == [
+        "A.2",
+        "B.1",
+    ]
+    assert Competence.objects.get(code="A.2").retired_at == retired.retired_at
+
+    # Listed again: brought back.
+    back = framework_import(
+        framework=framework, file=make_csv(good_rows), filename="f.csv"
+    )
+    assert back.competences.restored == ["A.2", "B.1"] and back.areas.restored == ["B"]
+    assert not Competence.objects.filter(retired_at__isnull=False).exists()

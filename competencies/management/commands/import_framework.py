@@ -49,10 +49,16 @@ class Command(BaseCommand):
         created = " (new framework)" if result.framework_created else ""
         self.stdout.write(f"{verb} {path} into {result.framework_code}{created}:")
         for kind, counts in result.summary().items():
+            absent = (
+                f"{counts['absent']} not in the file (kept)"
+                if kind == "levels"
+                else f"{counts['retire']} not in the file "
+                + ("(would be retired)" if dry_run else "(retired)")
+                + f", {counts['retired']} retired before"
+            )
             self.stdout.write(
                 f"  {kind}: {counts['created']} created, {counts['updated']} updated, "
-                f"{counts['unchanged']} unchanged, {counts['absent']} not in the file "
-                "(kept)"
+                f"{counts['unchanged']} unchanged, {absent}"
             )
         if not dry_run:
             self.stdout.write(self.style.SUCCESS("Done."))
