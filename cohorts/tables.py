@@ -2,8 +2,8 @@
 
 A page renders a ``Table`` and an export writes that very ``Table``, so the two
 cannot disagree: same rows (the page's filters), same columns, same values. Numbers
-stay numbers in XLSX. Text that a spreadsheet would run as a formula (beginning
-with ``=``, ``+``, ``-`` or ``@``) is written behind an apostrophe.
+stay numbers in XLSX. Text that a spreadsheet would run as a formula is made
+inert by ``lms.tabular``: behind an apostrophe in CSV, a text cell in XLSX.
 
 No database access here: the builders take what the selectors computed.
 """
@@ -26,9 +26,7 @@ from cohorts.selectors import (
     CohortDashboard,
     Rollup,
 )
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-SAFETY_PREFIX = "'"
+from lms import tabular
 
 
 @dataclass
@@ -78,13 +76,6 @@ class Table:
     @property
     def has_groups(self) -> bool:
         return any(column.group for column in self.columns)
-
-
-def neutralise(value):
-    """Text a spreadsheet would run as a formula, made inert."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return SAFETY_PREFIX + value
-    return value
 
 
 # --- Builders ------------------------------------------------------------------------
@@ -226,10 +217,13 @@ def to_csv(table: Table, *, progress: Progress = None) -> bytes:
     """UTF-8 with a BOM, so that spreadsheets show Khmer."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise(column.heading) for column in table.columns])
+    writer.writerow([tabular.csv_value(column.heading) for column in table.columns])
     for number, row in enumerate(table.rows, start=1):
         writer.writerow(
-            ["" if cell.value is None else neutralise(cell.value) for cell in row]
+            [
+                "" if cell.value is None else tabular.csv_value(cell.value)
+                for cell in row
+            ]
         )
         if progress and number % PROGRESS_EVERY == 0:
             progress(number)
@@ -249,7 +243,6 @@ def _sheet_title(name: str, taken: set) -> str:
 
 def to_xlsx(table: Table, *, progress: Progress = None) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
@@ -261,26 +254,21 @@ def to_xlsx(table: Table, *, progress: Progress = None) -> bytes:
         width = 12 if column.numeric else 28
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "C2"
-    header = []
-    for column in table.columns:
-        cell = WriteOnlyCell(sheet, value=neutralise(column.heading))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    sheet.append(
+        [
+            tabular.xlsx_cell(sheet, column.heading, font=bold)
+            for column in table.columns
+        ]
+    )
     for number, row in enumerate(table.rows, start=1):
-        sheet.append([neutralise(cell.value) for cell in row])
+        sheet.append([tabular.xlsx_cell(sheet, cell.value) for cell in row])
         if progress and number % PROGRESS_EVERY == 0:
             progress(number)
     for name, head, rows in table.notes:
         note = workbook.create_sheet(_sheet_title(name, taken))
-        cells = []
-        for value in head:
-            cell = WriteOnlyCell(note, value=neutralise(value))
-            cell.font = bold
-            cells.append(cell)
-        note.append(cells)
+        note.append([tabular.xlsx_cell(note, value, font=bold) for value in head])
         for values in rows:
-            note.append([neutralise(value) for value in values])
+            note.append([tabular.xlsx_cell(note, value) for value in values])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -25,6 +25,7 @@ from certificates.services.issuance import (
     certificate_issue,
 )
 from courses.models import Enrolment
+from lms import tabular
 
 logger = logging.getLogger(__name__)
 
@@ -180,29 +181,27 @@ def _job_export(job: CertificateJob) -> None:
                 name = f"{certificate.issued_on:%Y-%m}/{certificate.code}.pdf"
                 with certificate.pdf.open("rb") as pdf:
                     archive.writestr(name, pdf.read())
-                writer.writerow(
-                    {
-                        "code": certificate.code_display,
-                        "kind": certificate.kind,
-                        "status": certificate.current_status,
-                        "holder_name_km": certificate.holder_name_km,
-                        "holder_name_latin": certificate.holder_name_latin,
-                        "email": certificate.user.email,
-                        "course_title_km": certificate.course_title_km,
-                        "course_title_en": certificate.course_title_en,
-                        "score": certificate.score
-                        if certificate.score is not None
-                        else "",
-                        "rank": certificate.rank or "",
-                        "contestants": certificate.contestants or "",
-                        "issued_on": certificate.issued_on.isoformat(),
-                        "expires_on": certificate.expires_on.isoformat()
-                        if certificate.expires_on
-                        else "",
-                        "pdf_sha256": certificate.pdf_sha256,
-                        "file": name,
-                    }
-                )
+                row = {
+                    "code": certificate.code_display,
+                    "kind": certificate.kind,
+                    "status": certificate.current_status,
+                    "holder_name_km": certificate.holder_name_km,
+                    "holder_name_latin": certificate.holder_name_latin,
+                    "email": certificate.user.email,
+                    "course_title_km": certificate.course_title_km,
+                    "course_title_en": certificate.course_title_en,
+                    "score": certificate.score if certificate.score is not None else "",
+                    "rank": certificate.rank or "",
+                    "contestants": certificate.contestants or "",
+                    "issued_on": certificate.issued_on.isoformat(),
+                    "expires_on": certificate.expires_on.isoformat()
+                    if certificate.expires_on
+                    else "",
+                    "pdf_sha256": certificate.pdf_sha256,
+                    "file": name,
+                }
+                # Names are typed by holders: never a live formula.
+                writer.writerow({k: tabular.csv_value(v) for k, v in row.items()})
                 job.done += 1
                 job.save(update_fields=["done"])
             # UTF-8 with a byte-order mark, so spreadsheet programs read Khmer right.

@@ -1,5 +1,6 @@
 """Editors and administrators manage templates and certificates in the admin."""
 
+import csv
 import io
 import zipfile
 
@@ -138,7 +139,9 @@ def test_bulk_issue_and_zip_export_with_progress(
     client, editor, completed, course, django_capture_on_commit_callbacks
 ):
     second = UserFactory(
-        email="b@example.org", full_name_km="ចាន់ ធីតា", full_name_latin="CHAN Thida"
+        email="b@example.org",
+        full_name_km="ចាន់ ធីតា",
+        full_name_latin='=HYPERLINK("http://x","CHAN Thida")',
     )
     complete(second, course)
     UserFactory(email="not-done@example.org")  # not completed: nothing for them
@@ -175,6 +178,14 @@ def test_bulk_issue_and_zip_export_with_progress(
     assert "certificates.csv" in names and len(names) == 3
     manifest = archive.read("certificates.csv").decode("utf-8-sig")
     assert "ចាន់ ធីតា" in manifest and "SOK Dara" in manifest
+    # A name typed as a formula is text in the manifest, never a live formula.
+    by_holder = {
+        row["holder_name_km"]: row for row in csv.DictReader(io.StringIO(manifest))
+    }
+    assert (
+        by_holder["ចាន់ ធីតា"]["holder_name_latin"] == '\'=HYPERLINK("http://x","CHAN Thida")'
+    )
+    assert "\n=" not in manifest and ",=" not in manifest
     for certificate in Certificate.objects.all():
         [name] = [n for n in names if certificate.code in n]
         assert archive.read(name) == certificate.pdf.read()

@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 from cohorts import services
 from cohorts.models import ExportJob, JobStatus, Membership
 from cohorts.pdf import static_only_fetcher
-from cohorts.tables import neutralise
 from courses import services as course_services
+from lms.tabular import csv_value
 from tests.cohorts.conftest import TODAY
 from tests.factories import UserFactory
 
@@ -83,15 +83,16 @@ def test_exports_match_the_screen(client, trainer, export_cohort, kind, query):
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     csv_rows = read_csv(response.content)
-    assert csv_rows[0] == [neutralise(h) for h in header]
+    assert csv_rows[0] == [csv_value(h) for h in header]
     assert csv_rows[1:] == [
-        ["" if v is None else str(neutralise(v)) for v in row] for row in rows
+        ["" if v is None else str(csv_value(v)) for v in row] for row in rows
     ]
 
     response = client.get(en("cohorts:export", export_cohort.pk, kind, "xlsx") + query)
     xlsx_rows = read_xlsx(response.content)
-    assert xlsx_rows[0] == [neutralise(h) for h in header]
-    assert xlsx_rows[1:] == [[neutralise(v) for v in row] for row in rows]
+    # XLSX holds exactly what the page shows (formula-like text as text cells).
+    assert xlsx_rows[0] == header
+    assert xlsx_rows[1:] == rows
 
 
 def test_numbers_stay_numbers_and_formulas_are_neutralised(
@@ -102,9 +103,11 @@ def test_numbers_stay_numbers_and_formulas_are_neutralised(
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     rows = {row[1].value: row for row in sheet.iter_rows(min_row=2)}
     evil = rows["evil@example.org"]
-    assert evil[0].value == "'" + FORMULA_NAME
+    # A text cell holding the name as typed: shown, never run, no apostrophe.
+    assert evil[0].value == FORMULA_NAME
     assert evil[0].data_type == "s"
-    assert rows["minus@example.org"][0].value == "'-1+2"
+    assert rows["minus@example.org"][0].value == "-1+2"
+    assert rows["minus@example.org"][0].data_type == "s"
     plain = rows["plain@example.org"]
     assert plain[3].value == 25 and plain[3].data_type == "n"
     response = client.get(en("cohorts:export", export_cohort.pk, "progress", "csv"))
@@ -142,8 +145,8 @@ def test_rollup_exports_and_pdf(client, coordinator, export_cohort):
     table = page.context["table"]
     response = client.get(en("cohorts:rollup_export", "mptc", "xlsx"))
     rows = read_xlsx(response.content)
-    assert rows[0] == [neutralise(c.heading) for c in table.columns]
-    assert rows[1:] == [[neutralise(c.value) for c in row] for row in table.rows]
+    assert rows[0] == [c.heading for c in table.columns]
+    assert rows[1:] == [[c.value for c in row] for row in table.rows]
     pdf = client.get(en("cohorts:rollup_export", "mptc", "pdf"))
     assert pdf.content.startswith(b"%PDF")
 

@@ -7,7 +7,8 @@ import io
 import openpyxl
 import pytest
 
-from competitions.export import neutralise, write_table
+from competitions.export import write_table
+from lms.tabular import csv_value
 
 
 @pytest.mark.parametrize(
@@ -25,8 +26,8 @@ from competitions.export import neutralise, write_table
         (None, None),
     ],
 )
-def test_neutralise(value, expected):
-    assert neutralise(value) == expected
+def test_csv_values_are_neutralised(value, expected):
+    assert csv_value(value) == expected
 
 
 def test_csv_and_xlsx_keep_khmer_and_numbers():
@@ -44,8 +45,10 @@ def test_csv_and_xlsx_keep_khmer_and_numbers():
         io.BytesIO(write_table(columns, rows, fmt="xlsx", sheet="ranking"))
     )
     sheet = book["ranking"]
-    assert [c.value for c in sheet[2]] == [1, "សុខ ដារា", "'=2+3"]
-    assert sheet["C2"].data_type == "s"  # text, not a formula
+    # In XLSX the text is kept as typed, in a text cell: never run, no apostrophe.
+    assert [c.value for c in sheet[1]] == ["Rank", "Name", "=evil header"]
+    assert [c.value for c in sheet[2]] == [1, "សុខ ដារា", "=2+3"]
+    assert sheet["C1"].data_type == sheet["C2"].data_type == "s"
     assert sheet["C3"].value == 4.5
 
 
