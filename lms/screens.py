@@ -163,6 +163,13 @@ def demo_screens(language: str) -> list[Screen]:
                     )
                 )
         screens.append(Screen("import", trainer, reverse("cohorts:import_start")))
+        preview = _import_preview(trainer)
+        if preview is not None:
+            screens.append(
+                Screen(
+                    "import-preview", trainer, reverse("cohorts:import", args=[preview])
+                )
+            )
     if contest is not None:
         for name, url_name in (
             ("organiser-results", "competitions_admin_results"),
@@ -172,6 +179,28 @@ def demo_screens(language: str) -> list[Screen]:
         ):
             screens.append(Screen(name, editor, reverse(url_name, args=[contest.pk])))
     return screens
+
+
+def _import_preview(email: str) -> int | None:
+    """The trainer's latest enrolment import, or a dry run of the sample file
+    (nothing is enrolled until it is applied)."""
+    from accounts.models import User
+    from cohorts.models import ImportJob
+    from cohorts.services import import_job_create
+    from cohorts.views import SAMPLE_FILE
+
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        return None
+    job = ImportJob.objects.filter(created_by=user).order_by("-pk").first()
+    if job is None:
+        job = import_job_create(
+            user=user,
+            filename=SAMPLE_FILE.name,
+            data=SAMPLE_FILE.read_bytes(),
+            base_url="http://127.0.0.1",
+        )
+    return job.pk
 
 
 def session_cookie(email: str) -> str:

@@ -286,3 +286,46 @@ def test_seed_demo_is_idempotent_and_its_logins_work(db, capsys):
         else:
             assert home.status_code == 302, account["email"]
             assert home["Location"] == reverse("mfa_activate_totp")
+
+
+def test_the_header_links_each_role_to_its_tools(client, home):
+    """Trainers reach their dashboard, coordinators their ministry's report,
+    editors and administrators the admin and the competitions they organise, in
+    both languages; learners see none of these."""
+    from accounts import roles
+    from accounts.models import Institution
+    from cohorts import services as cohort_services
+    from tests.factories import UserFactory
+
+    def header(user, language):
+        client.force_login(user)
+        html = client.get(f"/{language}/").content.decode()
+        return html[html.index("<header") : html.index("</header>")]
+
+    learner = UserFactory(email="header-learner@example.org")
+    trainer = UserFactory(
+        email="header-trainer@example.org", roles=[roles.TRAINER], mfa=True
+    )
+    editor = UserFactory(
+        email="header-editor@example.org", roles=[roles.EDITOR], mfa=True
+    )
+    coordinator = UserFactory(email="header-coordinator@example.org", mfa=True)
+    ministry = Institution.objects.order_by("pk").first()
+    cohort_services.coordinator_appoint(user=coordinator, institution=ministry)
+    dashboard = reverse("cohorts:dashboard")
+    rollup = reverse("cohorts:rollup", args=[ministry.code])
+    for language, labels in (
+        ("en", ("Trainer dashboard", "Ministry report", "Admin")),
+        ("km", ("ផ្ទាំងគ្រប់គ្រងគ្រូបណ្តុះបណ្តាល", "របាយការណ៍ក្រសួង", "ផ្ទាំងគ្រប់គ្រងវេទិកា")),
+    ):
+        with translation.override(language):
+            dashboard = reverse("cohorts:dashboard")
+            rollup = reverse("cohorts:rollup", args=[ministry.code])
+        plain = header(learner, language)
+        assert dashboard not in plain and "/admin/" not in plain
+        assert f'href="{dashboard}">{labels[0]}<' in header(trainer, language)
+        assert f'href="{rollup}">{labels[1]}<' in header(coordinator, language)
+        tools = header(editor, language)
+        assert f'href="/admin/">{labels[2]}<' in tools
+        assert "/admin/snippets/competitions/contest/" in tools
+        assert dashboard not in tools

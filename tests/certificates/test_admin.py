@@ -183,7 +183,8 @@ def test_bulk_issue_and_zip_export_with_progress(
         row["holder_name_km"]: row for row in csv.DictReader(io.StringIO(manifest))
     }
     assert (
-        by_holder["ចាន់ ធីតា"]["holder_name_latin"] == '\'=HYPERLINK("http://x","CHAN Thida")'
+        by_holder["ចាន់ ធីតា"]["holder_name_latin"]
+        == '\'=HYPERLINK("http://x","CHAN Thida")'
     )
     assert "\n=" not in manifest and ",=" not in manifest
     for certificate in Certificate.objects.all():
