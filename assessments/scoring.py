@@ -12,7 +12,8 @@ Rules, in the order they apply:
   - short text: 1 if the answer equals an accepted answer after normalisation
     (Unicode NFC, case folding, trimming and collapsing white space, removing
     zero-width characters and spaces between Khmer letters, Khmer digits read as
-    0-9, subscript DA read as the look-alike subscript TA), else 0;
+    0-9, subscript DA read as the look-alike subscript TA, subscript RO typed before
+    another subscript read in Unicode's order; ``courses.khmer.normalise``), else 0;
   - numeric: 1 if within the tolerance of the answer (Khmer digits accepted), else 0;
   - ordering: the share of items in their right position.
   The fraction is rounded (half up) to four decimal places, as it is stored: every
@@ -28,19 +29,17 @@ Rules, in the order they apply:
 """
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-ZERO_WIDTH_RE = re.compile(r"[\u200B\u200C\u200D\u2060\uFEFF\u00AD]")
+# One Khmer normal form for answers and search (a pure module, no database).
+from courses import khmer
+
 SPACE_RE = re.compile(r"\s+")
 # Khmer separates phrases, not words, with spaces: a space typed between two Khmer
 # words is not a difference.
 KHMER_SPACE_RE = re.compile(r"(?<=[\u1780-\u17ff])\s+(?=[\u1780-\u17ff])")
-KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
-# Subscript DA and subscript TA look the same and are typed both ways.
-COENG_DA, COENG_TA = "\u17d2\u178a", "\u17d2\u178f"
 
 SINGLE = "single"
 MULTIPLE = "multiple"
@@ -101,9 +100,7 @@ class CompetenceScore:
 
 def normalise_text(text: str) -> str:
     """The form in which short answers are compared."""
-    text = unicodedata.normalize("NFC", str(text or ""))
-    text = ZERO_WIDTH_RE.sub("", text)
-    text = text.translate(KHMER_DIGITS).replace(COENG_DA, COENG_TA)
+    text = khmer.to_ascii_digits(khmer.normalise(str(text or "")))
     text = KHMER_SPACE_RE.sub("", text)
     text = SPACE_RE.sub(" ", text).strip()
     return text.casefold()

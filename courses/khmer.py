@@ -11,7 +11,9 @@ import unicodedata
 from functools import lru_cache
 
 KHMER_RE = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]+")
-ZERO_WIDTH_RE = re.compile(r"[\u200B\u200C\u200D\u2060\uFEFF]")
+# Zero-width space, non-joiner, joiner, word joiner, byte-order mark, soft hyphen:
+# invisible, and typed or pasted at random inside Khmer words.
+ZERO_WIDTH_RE = re.compile(r"[\u200B\u200C\u200D\u2060\uFEFF\u00AD]")
 KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 ARABIC_TO_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
@@ -38,7 +40,7 @@ def segment(text: str) -> str:
     """Put a space between Khmer words so that word-based indexes can find them."""
     if not text:
         return ""
-    text = fold_khmer(strip_zero_width(unicodedata.normalize("NFC", text)))
+    text = normalise(text)
     return KHMER_RE.sub(lambda m: " ".join(khmer_words(m.group(0))), text)
 
 
@@ -50,9 +52,21 @@ def strip_zero_width(text: str) -> str:
 COENG_DA, COENG_TA = "\u17d2\u178a", "\u17d2\u178f"
 
 
+# Subscript RO typed before another subscript (the legacy order, as in ស្រ្តី) is
+# stored after it by Unicode's order (ស្ត្រី); both look the same.
+LEGACY_COENG_RO_RE = re.compile("\u17d2\u179a(\u17d2[\u1780-\u17a2])")
+
+
 def fold_khmer(text: str) -> str:
-    """One spelling for letters that look alike, so search and answers match."""
-    return text.replace(COENG_DA, COENG_TA)
+    """One spelling for what looks alike, so search and answers match: subscript
+    RO in Unicode's order, subscript DA as subscript TA."""
+    return LEGACY_COENG_RO_RE.sub("\\1\u17d2\u179a", text).replace(COENG_DA, COENG_TA)
+
+
+def normalise(text: str) -> str:
+    """The one Khmer normal form, for answers, search (index and query) and
+    names: NFC, no zero-width characters, ``fold_khmer``."""
+    return fold_khmer(strip_zero_width(unicodedata.normalize("NFC", text or "")))
 
 
 def to_ascii_digits(text: str) -> str:

@@ -261,3 +261,17 @@ def test_turning_a_wrong_answer_right_never_lowers_any_score(data, more):
     for code, result in before.items():
         assert after[code].earned >= result.earned
         assert after[code].level_reached >= result.level_reached
+
+
+def test_legacy_khmer_spellings_match_the_accepted_answer():
+    """ស្រ្តី (subscript RO typed first), a soft hyphen, a zero-width space and
+    subscript DA all read as the accepted answer."""
+    accepted = scoring.normalise_text("ស្ត្រី")
+    for typed in ("ស្រ្តី", "ស្ត្រ\u00adី", "ស្ត\u200b្រី", "ស្ដ្រី", "ស្រ្ដី"):
+        assert scoring.normalise_text(typed) == accepted, typed
+
+
+def test_search_indexes_and_queries_the_same_normal_form():
+    from courses import khmer
+
+    assert khmer.segment("សិទ្ធិស្រ្តី") == khmer.segment("សិទ្ធិស្ត្រី")
