@@ -8,21 +8,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from lms.screens import CHROMIUM, CHROMIUM_ARGS
 from lms.services import site_home_ensure
 
 # Playwright's sync API runs an event loop in the test's thread; the ORM calls the
 # tests and fixtures make there are still synchronous.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "e2e"
 
 # A phone whose browser prefers Khmer, and a desktop whose browser prefers English:
