@@ -9,12 +9,11 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import payload, selectors, services, signing, verification
+from certificates import payload, selectors, services, verification
 from certificates.codes import code_is_valid, code_normalize
 from certificates.forms import CodeForm, UploadForm
 from certificates.payload import content_from_json
@@ -63,7 +62,7 @@ def verify_detail(request, code):
                 "name": form.cleaned_data["pdf"].name,
             }
             form = UploadForm()
-    report = _credential_report(certificate)
+    report = services.certificate_credential_check(certificate=certificate)
     context = {
         "certificate": certificate,
         "content": content_from_json(certificate.content),
@@ -76,25 +75,6 @@ def verify_detail(request, code):
         "api_url": reverse("certificates_api:certificate", args=[certificate.code]),
     }
     return render(request, "certificates/verify_detail.html", context)
-
-
-def _credential_report(certificate):
-    """The credential checked as an outside verifier would (signature, validity
-    period, bit in the published status list), from the keys and list the site
-    publishes."""
-    tokens = {}
-    vc = signing.unverified_claims(certificate.credential).get("vc") or {}
-    list_url = verification.status_list_url(vc)
-    if list_url and certificate.status_list_id:
-        token = services.status_list_credential(certificate.status_list_id)
-        if token:
-            tokens[list_url] = token
-    return verification.credential_check(
-        certificate.credential,
-        jwks=selectors.jwks(),
-        list_tokens=tokens,
-        now=timezone.now(),
-    )
 
 
 def _json(data, *, status=200, content_type="application/json"):
@@ -121,7 +101,7 @@ def api_certificate(request, code):
         # checks is the request's, so point it at this prefix-free one.
         request.urlconf = "certificates.api_urls"
         return _json({"detail": "Not found."}, status=404)
-    report = _credential_report(certificate)
+    report = services.certificate_credential_check(certificate=certificate)
     return _json(
         {
             "code": certificate.code_display,

@@ -30,6 +30,7 @@ from certificates.services.status import (
     CACHE_SECONDS as STATUS_LIST_CACHE_SECONDS,
 )
 from certificates.services.status import (
+    certificate_credential_check,
     holder_subject_id,
     status_list_credential,
     verification_bundle,
@@ -38,6 +39,7 @@ from certificates.services.status import (
 __all__ = [
     "SAMPLE_CODE",
     "STATUS_LIST_CACHE_SECONDS",
+    "certificate_credential_check",
     "holder_subject_id",
     "status_list_credential",
     "verification_bundle",

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from certificates import payload, selectors, signing, statuslist
+from certificates import payload, selectors, signing, statuslist, verification
 from certificates.models import Certificate, Holder, StatusList
 from certificates.services.keys import private_key_load, signing_key_ensure
 
@@ -106,3 +106,23 @@ def verification_bundle() -> dict:
         },
         "exported_at": timezone.localtime().replace(microsecond=0).isoformat(),
     }
+
+
+def certificate_credential_check(*, certificate: Certificate):
+    """The certificate's credential checked as an outside verifier would
+    (signature, validity period, bit in the published status list), with the
+    keys and the list the site publishes: what the verification page and the API
+    show."""
+    tokens = {}
+    vc = signing.unverified_claims(certificate.credential).get("vc") or {}
+    list_url = verification.status_list_url(vc)
+    if list_url and certificate.status_list_id:
+        token = status_list_credential(certificate.status_list_id)
+        if token:
+            tokens[list_url] = token
+    return verification.credential_check(
+        certificate.credential,
+        jwks=selectors.jwks(),
+        list_tokens=tokens,
+        now=timezone.now(),
+    )
