@@ -5,10 +5,14 @@ that splits on spaces sees a whole phrase as one word. ``segment`` inserts a spa
 between words (khmer-nltk's CRF segmenter) and leaves other scripts untouched.
 """
 
+import importlib
 import logging
+import pickle
 import re
 import unicodedata
 from functools import lru_cache
+
+import pycrfsuite
 
 KHMER_RE = re.compile(r"[\u1780-\u17FF\u19E0-\u19FF]+")
 # Zero-width space, non-joiner, joiner, word joiner, byte-order mark, soft hyphen:
@@ -18,11 +22,51 @@ KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 ARABIC_TO_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 
+class _ModelBytes:
+    """Takes the place of sklearn-crfsuite's ``FileResource`` while the segmenter's
+    pickle is read: it keeps the crfsuite model's bytes instead of writing them to a
+    temporary file. That file is removed only when the object is garbage-collected,
+    so every process killed before then (a gunicorn or Celery restart) left ~18 MB
+    behind."""
+
+    def __setstate__(self, state):
+        self.data = state["__FILE_RESOURCE_DATA__"]
+
+
+class _ModelUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) == ("sklearn_crfsuite._fileresource", "FileResource"):
+            return _ModelBytes
+        return super().find_class(module, name)
+
+
+class _InMemoryCRF:
+    """The one method of sklearn-crfsuite's ``CRF`` that khmer-nltk calls, on a
+    crfsuite tagger opened from memory, so no file is ever written."""
+
+    def __init__(self, model: bytes):
+        # crfsuite reads the model from this buffer without copying it: keep it.
+        self._model = model
+        self._tagger = pycrfsuite.Tagger()
+        self._tagger.open_inmemory(model)
+
+    def predict(self, X):
+        return [self._tagger.tag(xseq) for xseq in X]
+
+
 @lru_cache(maxsize=1)
 def _tokenizer():
+    """khmer-nltk's word segmenter with its model loaded once per process, from
+    the file khmer-nltk ships, leaving no temporary file behind."""
     logging.getLogger("khmer-nltk").setLevel(logging.WARNING)
     from khmernltk import word_tokenize
 
+    # ``khmernltk.word_tokenize`` is the function; the module holds the model.
+    module = importlib.import_module("khmernltk.word_tokenize")
+    if module.crf_model is None:
+        with open(module.model_path, "rb") as f:
+            crf = _ModelUnpickler(f).load()
+        module.crf_model = _InMemoryCRF(crf.modelfile.data)
     return word_tokenize
 
 
