@@ -11,7 +11,7 @@ PORT ?= 8000
 # The suite runs on both cores; each worker gets its own test database.
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test screenshots bootstrap bootstrap-dev sysdeps sysdeps-test messages lint serve clean
+.PHONY: demo test screenshots bootstrap bootstrap-dev sysdeps sysdeps-test messages lint lock serve clean
 
 demo: bootstrap
 	$(PY) manage.py migrate --noinput
@@ -40,13 +40,20 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
-	$(PIP) install --quiet -r requirements.txt
+# Installs come from the locks, every package pinned with its hashes; a changed
+# lock installs again. The dev lock holds the runtime one, so it stamps both.
+$(VENV)/.installed: requirements.lock | $(VENV)/bin/python
+	$(PIP) install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
-	$(PIP) install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements.lock requirements-dev.lock | $(VENV)/bin/python
+	$(PIP) install --quiet --require-hashes -r requirements-dev.lock
 	touch $(VENV)/.installed $@
+
+# After editing requirements.txt or requirements-dev.txt: pins what changed and
+# keeps every other pin. `make lock LOCK_ARGS=--upgrade` moves everything forward.
+lock:
+	PYTHON=$(PYTHON) scripts/lock $(LOCK_ARGS)
 
 sysdeps:
 	@scripts/ensure-packages $(SYSTEM_PACKAGES)
