@@ -56,6 +56,10 @@ def _question(bank, framework, data) -> Question:
             feedback_en=choice.get("feedback_en", ""),
             feedback_km=choice.get("feedback_km", ""),
         )
+    problems = question.problems()
+    if problems:
+        # Demo content is checked as the admin checks an editor's question.
+        raise ValueError(f"demo question {data['key']}: {problems[0][1]}")
     for link in data["competences"]:
         competence = Competence.objects.filter(
             framework=framework, code=link["code"]

@@ -6,6 +6,7 @@ quiz's translation_key, so a learner can start in Khmer and finish in English.
 """
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -17,6 +18,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from assessments import kinds
+from assessments.forms import QuestionAdminForm
 from competencies.models import CURRENT_COMPETENCES
 
 STEM_FEATURES = ["bold", "italic", "link", "ol", "ul"]
@@ -50,15 +53,8 @@ class QuestionBank(models.Model):
 class Question(index.Indexed, ClusterableModel):
     """A question in both languages, tagged with competences and a level."""
 
-    class Kind(models.TextChoices):
-        SINGLE = "single", _("Single choice")
-        MULTIPLE = "multiple", _("Multiple choice (partial credit)")
-        TRUE_FALSE = "true_false", _("True or false")
-        SHORT_TEXT = "short_text", _("Short text answer")
-        NUMERIC = "numeric", _("Numeric")
-        ORDERING = "ordering", _("Ordering")
-
-    CHOICE_KINDS = {Kind.SINGLE, Kind.MULTIPLE, Kind.TRUE_FALSE, Kind.ORDERING}
+    # The kinds and what they mean live in assessments.kinds, one class each.
+    Kind = models.TextChoices("Kind", kinds.choices())
 
     bank = models.ForeignKey(
         QuestionBank,
@@ -121,6 +117,7 @@ class Question(index.Indexed, ClusterableModel):
         index.FilterField("kind"),
     ]
 
+    base_form_class = QuestionAdminForm
     panels = [
         FieldRowPanel([FieldPanel("bank"), FieldPanel("key")]),
         FieldRowPanel([FieldPanel("kind"), FieldPanel("level"), FieldPanel("points")]),
@@ -170,6 +167,29 @@ class Question(index.Indexed, ClusterableModel):
         return [
             line.strip() for line in self.accepted_answers.splitlines() if line.strip()
         ]
+
+    @property
+    def kind_spec(self) -> kinds.QuestionKind | None:
+        return kinds.get(self.kind)
+
+    def problems(self, choices=None) -> list[tuple[str | None, str]]:
+        """Why learners could not answer this question correctly, by its kind:
+        (field or None, message). ``choices``: the choices as they will be saved
+        (the admin passes those of its form), else the stored ones."""
+        kind = self.kind_spec
+        if kind is None:
+            return []
+        if choices is None:
+            choices = self.choices.all()
+        return kind.problems(self, list(choices))
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        for name, message in self.problems(getattr(self, "pending_choices", None)):
+            errors.setdefault(name or NON_FIELD_ERRORS, []).append(message)
+        if errors:
+            raise ValidationError(errors)
 
 
 class Choice(Orderable):

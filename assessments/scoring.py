@@ -4,7 +4,7 @@ Pure functions, no ORM and no request, so they can be unit- and property-tested.
 
 Rules, in the order they apply:
 
-* A question's *fraction* is in [0, 1]:
+* A question's *fraction* is in [0, 1], by its kind (``assessments.kinds``):
   - single choice and true/false: 1 if the chosen choice is correct, else 0;
   - multiple choice, partial credit: (right choices picked - wrong choices picked)
     / number of right choices, never below 0. Picking every choice therefore earns
@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # One Khmer normal form for answers and search (a pure module, no database).
+from assessments import kinds
 from courses import khmer
 
 SPACE_RE = re.compile(r"\s+")
@@ -115,13 +116,6 @@ def parse_number(text) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def _choice_ids(answer) -> list:
-    if not isinstance(answer, Mapping):
-        return []
-    choices = answer.get("choices") or []
-    return list(choices) if isinstance(choices, list | tuple) else []
-
-
 FRACTION_QUANTUM = Decimal("0.0001")
 
 
@@ -132,49 +126,10 @@ def question_fraction(spec: QuestionSpec, answer) -> Decimal:
 
 
 def _fraction(spec: QuestionSpec, answer) -> Decimal:
-    if answer is None:
+    kind = kinds.get(spec.kind)
+    if answer is None or kind is None:
         return Decimal(0)
-    if spec.kind in (SINGLE, TRUE_FALSE):
-        chosen = set(_choice_ids(answer))
-        return (
-            Decimal(1)
-            if len(chosen) == 1 and chosen <= spec.correct_choices
-            else Decimal(0)
-        )
-    if spec.kind == MULTIPLE:
-        chosen = set(_choice_ids(answer))
-        if not spec.correct_choices:
-            return Decimal(0)
-        right = len(chosen & spec.correct_choices)
-        wrong = len(chosen - spec.correct_choices)
-        return max(Decimal(0), Decimal(right - wrong) / len(spec.correct_choices))
-    if spec.kind == SHORT_TEXT:
-        given = normalise_text(
-            answer.get("text", "") if isinstance(answer, Mapping) else ""
-        )
-        accepted = {normalise_text(a) for a in spec.accepted_answers}
-        return Decimal(1) if given and given in accepted else Decimal(0)
-    if spec.kind == NUMERIC:
-        raw = answer.get("value", "") if isinstance(answer, Mapping) else ""
-        value = parse_number(raw)
-        if value is None or spec.numeric_answer is None:
-            return Decimal(0)
-        return (
-            Decimal(1)
-            if abs(value - spec.numeric_answer) <= abs(spec.tolerance)
-            else Decimal(0)
-        )
-    if spec.kind == ORDERING:
-        given = answer.get("order", []) if isinstance(answer, Mapping) else []
-        if not spec.choice_order or not isinstance(given, list | tuple):
-            return Decimal(0)
-        right = sum(
-            1
-            for position, item in enumerate(spec.choice_order)
-            if position < len(given) and given[position] == item
-        )
-        return Decimal(right) / len(spec.choice_order)
-    return Decimal(0)
+    return kind.fraction(spec, answer)
 
 
 def score_questions(

@@ -9,7 +9,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assessments import scoring
+from assessments import kinds, scoring
 from assessments.models import (
     Attempt,
     CompetenceResult,
@@ -70,15 +70,9 @@ def attempt_layout(*, questions, shuffle_questions, shuffle_choices, rng) -> lis
         choices.setdefault(choice.question_id, []).append(choice.pk)
     layout = []
     for question in questions:
-        ids = list(choices.get(question.pk, []))
-        if question.kind == Question.Kind.ORDERING and len(ids) > 1:
-            # Ordering questions are always shuffled: the stored order is the answer.
-            shuffled = ids[:]
-            while shuffled == ids:
-                rng.shuffle(shuffled)
-            ids = shuffled
-        elif shuffle_choices and question.kind != Question.Kind.TRUE_FALSE:
-            rng.shuffle(ids)
+        ids = kinds.get(question.kind).arrange(
+            choices.get(question.pk, []), shuffle=shuffle_choices, rng=rng
+        )
         layout.append({"question": question.pk, "choices": ids})
     return layout
 
@@ -170,46 +164,13 @@ def _owned_attempt(*, attempt_id, user, lock=False) -> Attempt:
 
 def parse_answer(*, question: Question, layout_choices: list[int], data, prefix: str):
     """Read one question's answer from form data; refuse choices not shown."""
-    kind = question.kind
-    if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE, Question.Kind.MULTIPLE):
-        raw = data.getlist(prefix) if hasattr(data, "getlist") else data.get(prefix, [])
-        if isinstance(raw, str):
-            raw = [raw]
-        ids = []
-        for value in raw:
-            if value in ("", None):
-                continue
-            try:
-                choice_id = int(value)
-            except (TypeError, ValueError):
-                raise AssessmentError(
-                    _("That choice is not part of this question.")
-                ) from None
-            if choice_id not in layout_choices:
-                raise AssessmentError(_("That choice is not part of this question."))
-            ids.append(choice_id)
-        if kind != Question.Kind.MULTIPLE and len(ids) > 1:
-            raise AssessmentError(_("Choose only one answer."))
-        return {"choices": sorted(set(ids))}
-    if kind == Question.Kind.SHORT_TEXT:
-        return {"text": str(data.get(prefix, ""))[:500]}
-    if kind == Question.Kind.NUMERIC:
-        return {"value": str(data.get(prefix, ""))[:50]}
-    if kind == Question.Kind.ORDERING:
-        if not any(f"{prefix}-pos-{choice_id}" in data for choice_id in layout_choices):
-            return None  # not answered in this request
-        positions = {}
-        for choice_id in layout_choices:
-            value = data.get(f"{prefix}-pos-{choice_id}", "")
-            try:
-                positions[choice_id] = int(value)
-            except (TypeError, ValueError):
-                positions[choice_id] = len(layout_choices) + 1
-        order = sorted(
-            layout_choices, key=lambda c: (positions[c], layout_choices.index(c))
-        )
-        return {"order": order}
-    raise AssessmentError(_("Unknown question kind."))
+    kind = kinds.get(question.kind)
+    if kind is None:
+        raise AssessmentError(_("Unknown question kind."))
+    try:
+        return kind.parse(layout_choices=layout_choices, data=data, prefix=prefix)
+    except kinds.AnswerRefused as refused:
+        raise AssessmentError(refused.message) from None
 
 
 def responses_save(*, attempt_id, user, data, question_ids=None, now=None) -> Attempt:

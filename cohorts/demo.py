@@ -5,6 +5,7 @@ stages, built through the courses and assessments services as real learners woul
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -79,26 +80,15 @@ def _answers(quiz: QuizPage, attempt: Attempt, share_right: float) -> MultiValue
     )
     data = MultiValueDict()
     right_count = round(share_right * len(attempt.layout))
+    rng = random.Random(attempt.pk)
     for index, item in enumerate(attempt.layout):
         question = questions[item["question"]]
-        right = index < right_count
         choices = sorted(question.choices.all(), key=lambda c: (c.sort_order, c.pk))
-        name = f"q-{question.pk}"
-        if question.kind in ("single", "true_false", "multiple"):
-            picked = [c.pk for c in choices if c.is_correct == right]
-            if question.kind != "multiple":
-                picked = picked[:1]
-            data.setlist(name, [str(pk) for pk in picked])
-        elif question.kind == "short_text":
-            answers = question.accepted_answer_list()
-            data[name] = answers[0] if right and answers else "?"
-        elif question.kind == "numeric":
-            value = question.numeric_answer or 0
-            data[name] = str(value if right else value + 1000)
-        elif question.kind == "ordering":
-            order = choices if right else list(reversed(choices))
-            for position, choice in enumerate(order, start=1):
-                data[f"{name}-pos-{choice.pk}"] = str(position)
+        answer = question.kind_spec.demo_answer(
+            question=question, choices=choices, right=index < right_count, rng=rng
+        )
+        for name, values in answer.items():
+            data.setlist(name, values)
     return data
 
 

@@ -108,3 +108,141 @@ def test_editor_builds_bank_question_and_quiz(client, editor, site_tree, framewo
     quiz = QuizPage.objects.get(slug="quiz")
     assert quiz.live and quiz.course_key == course.translation_key
     assert quiz.fixed_questions.count() == 1
+
+
+def _question_form(bank, level, competence, *, kind, choices=(), **fields):
+    data = {
+        "bank": bank.pk,
+        "key": f"q-{kind}",
+        "kind": kind,
+        "level": level.pk,
+        "points": "1",
+        "stem_km": rich_text("<p>សំណួរ</p>"),
+        "stem_en": rich_text("<p>A question</p>"),
+        "image": "",
+        "image_alt_km": "",
+        "image_alt_en": "",
+        "choices": inline_formset(
+            [
+                {
+                    "text_km": f"ជម្រើស {n}",
+                    "text_en": f"Choice {n}",
+                    "feedback_km": "",
+                    "feedback_en": "",
+                    **({"is_correct": "on"} if correct else {}),
+                }
+                for n, correct in enumerate(choices, start=1)
+            ]
+        ),
+        "accepted_answers": "",
+        "numeric_answer": "",
+        "tolerance": "0",
+        "explanation_km": "",
+        "explanation_en": "",
+        "competence_links": inline_formset(
+            [{"competence": competence.pk, "weight": "1"}]
+        ),
+        "is_active": "on",
+    }
+    data.update(fields)
+    return nested_form_data(data)
+
+
+UNANSWERABLE = [
+    ("single", (False, False, False), {}, "Mark exactly one choice as correct."),
+    ("single", (True, True), {}, "Mark exactly one choice as correct."),
+    ("single", (True,), {}, "Give at least two choices."),
+    ("true_false", (True, False, False), {}, "exactly two choices"),
+    ("multiple", (False, False), {}, "Mark at least one choice as correct."),
+    ("ordering", (False,), {}, "Give at least two items to put in order."),
+    ("numeric", (), {}, "Give the numeric answer."),
+    ("numeric", (), {"numeric_answer": "5", "tolerance": "-1"}, "cannot be negative"),
+    ("short_text", (), {}, "Give at least one accepted answer."),
+    ("short_text", (True,), {"accepted_answers": "ok"}, "has no choices"),
+]
+
+
+@pytest.mark.parametrize("kind,choices,fields,message", UNANSWERABLE)
+def test_admin_refuses_a_question_no_learner_could_answer_correctly(
+    client, editor, framework, kind, choices, fields, message
+):
+    bank = QuestionBank.objects.create(name_en="Bank", name_km="ធនាគារ")
+    level = ProficiencyLevel.objects.get(framework=framework, code="L1")
+    competence = Competence.objects.get(framework=framework, code="4.2")
+    client.force_login(editor)
+    data = _question_form(bank, level, competence, kind=kind, choices=choices, **fields)
+    response = client.post("/admin/snippets/assessments/question/add/", data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Question.objects.exists()
+
+
+def test_admin_refuses_removing_the_only_correct_choice(client, editor, framework):
+    bank = QuestionBank.objects.create(name_en="Bank", name_km="ធនាគារ")
+    level = ProficiencyLevel.objects.get(framework=framework, code="L1")
+    competence = Competence.objects.get(framework=framework, code="4.2")
+    client.force_login(editor)
+    data = _question_form(bank, level, competence, kind="single", choices=(True, False))
+    assert (
+        client.post("/admin/snippets/assessments/question/add/", data).status_code
+        == 302
+    )
+    question = Question.objects.get()
+    right = question.choices.get(is_correct=True)
+    # Deleting the correct choice from the inline form leaves nothing right.
+    data = nested_form_data(
+        {
+            **{
+                k: v
+                for k, v in _question_form(
+                    bank, level, competence, kind="single"
+                ).items()
+                if not k.startswith("choices")
+            },
+            "choices": inline_formset(
+                [
+                    {
+                        "id": c.pk,
+                        "text_km": c.text_km,
+                        "text_en": c.text_en,
+                        "feedback_km": "",
+                        "feedback_en": "",
+                        **({"is_correct": "on"} if c.is_correct else {}),
+                        **({"DELETE": "on"} if c.pk == right.pk else {}),
+                    }
+                    for c in question.choices.all()
+                ],
+                initial=2,
+            ),
+        }
+    )
+    response = client.post(
+        f"/admin/snippets/assessments/question/edit/{question.pk}/", data
+    )
+    assert response.status_code == 200
+    assert "Mark exactly one choice as correct." in response.content.decode()
+    assert question.choices.filter(is_correct=True).count() == 1
+
+
+@pytest.mark.parametrize(
+    "kind,choices,fields",
+    [
+        ("single", (False, True, False), {}),
+        ("true_false", (True, False), {}),
+        ("multiple", (True, False, True), {}),
+        ("ordering", (False, False, False), {}),
+        ("numeric", (), {"numeric_answer": "6", "tolerance": "0.5"}),
+        ("short_text", (), {"accepted_answers": "ពាក្យសម្ងាត់\npassword"}),
+    ],
+)
+def test_admin_saves_an_answerable_question_of_every_kind(
+    client, editor, framework, kind, choices, fields
+):
+    bank = QuestionBank.objects.create(name_en="Bank", name_km="ធនាគារ")
+    level = ProficiencyLevel.objects.get(framework=framework, code="L1")
+    competence = Competence.objects.get(framework=framework, code="4.2")
+    client.force_login(editor)
+    data = _question_form(bank, level, competence, kind=kind, choices=choices, **fields)
+    response = client.post("/admin/snippets/assessments/question/add/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Question.objects.get().choices.count() == len(choices)
