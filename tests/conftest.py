@@ -14,6 +14,26 @@ _MIGRATED_DATA: dict[str, str] = {}
 _DB: dict[str, object] = {}
 
 
+def pytest_collection_modifyitems(config, items):
+    """Skip the tests marked `postgres` unless the test database is PostgreSQL.
+
+    They race threads for one row (concurrent submits, issuance, starts), which
+    holds only where `select_for_update` takes a row lock, or share the test
+    database with a Celery worker in another process: SQLite does neither. The
+    marker, not a check in each test, decides it, so that `-m postgres` selects
+    exactly what `scripts/test-postgres` runs against a PostgreSQL of its own.
+    """
+    if connections["default"].vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL: set DATABASE_URL=postgres://… or run "
+        "scripts/test-postgres"
+    )
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

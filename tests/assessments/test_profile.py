@@ -3,7 +3,6 @@
 import threading
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from assessments import services
@@ -102,10 +101,8 @@ def test_pre_test_gain_per_competence(client, learner, course_with_quiz):
     assert lines["1.2"].gain == 3
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs row locks (PostgreSQL)"
-)
 def test_two_concurrent_submits_score_one_attempt(learner, course_with_quiz):
     from django.db import connections
     from django.http import QueryDict

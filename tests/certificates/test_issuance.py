@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from assessments.models import Attempt, CompetenceResult
@@ -307,10 +306,8 @@ def test_rotation_keeps_old_certificates_verifying(completed, learner, course):
     assert signing.credential_verify(new.credential, jwks=jwks)
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs row locks (PostgreSQL)"
-)
 def test_concurrent_issuance_yields_one_certificate(migrated_data, completed):
     from django.db import connections
 

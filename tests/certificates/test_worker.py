@@ -41,12 +41,11 @@ def _database_url() -> str:
     )
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_issues_the_certificate_of_a_completed_course(
     migrated_data, completed, tmp_path, settings
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://…")
     if not _reachable(BROKER):
         pytest.skip(f"needs Redis at {BROKER}")
     from certificates.tasks import certificate_issue_for_enrolment

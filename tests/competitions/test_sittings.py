@@ -252,15 +252,14 @@ def test_two_tabs_share_one_sitting_and_submit_once(client, contest, student):
     assert Sitting.objects.count() == 1
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_starts_make_one_sitting(contest, student, settings):
     from concurrent.futures import ThreadPoolExecutor
     from threading import Barrier
 
-    from django.db import connection, connections
+    from django.db import connections
 
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     register(contest, student)
     barrier = Barrier(6)
 
@@ -278,15 +277,14 @@ def test_concurrent_starts_make_one_sitting(contest, student, settings):
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.STARTED).count() == 1
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_submits_score_once(contest, student):
     from concurrent.futures import ThreadPoolExecutor
     from threading import Barrier
 
-    from django.db import connection, connections
+    from django.db import connections
 
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     register(contest, student)
     sitting = services.sitting_start(contest=contest, user=student)
     services.sitting_responses_save(
