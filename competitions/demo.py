@@ -5,12 +5,15 @@ look at the item analysis straight away.
 
 Call ``demo_competitions_load()`` after the demo quizzes (their banks are the
 blueprint's); without any bank the competition is created without a blueprint.
+The contestants log in with the demo password, like every other demo account, to
+see their results and certificates.
 """
 
 import random
 from collections import defaultdict
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -147,7 +150,29 @@ class _FormData(dict):
         return value if isinstance(value, list) else [value]
 
 
-def _contestants(contest: Contest, rng: random.Random) -> None:
+def _contestant_logins_ensure(password: str | None) -> None:
+    """Give the demo contestants ``password`` and a verified e-mail address, which
+    the login requires. A password already set is kept; so a demo database
+    seeded before the contestants had one gets it from the next seed."""
+    if password is None:
+        return
+    for user in User.objects.filter(email__in=[c[0] for c in CONTESTANTS]):
+        if not user.has_usable_password():
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        address = EmailAddress.objects.filter(
+            user=user, email__iexact=user.email
+        ).first()
+        if address is None:
+            EmailAddress.objects.create(
+                user=user, email=user.email, primary=True, verified=True
+            )
+        elif not address.verified:
+            address.verified = True
+            address.save(update_fields=["verified"])
+
+
+def _contestants(contest: Contest, rng: random.Random, password: str | None) -> None:
     opened = contest.sitting_opens_at
     for index, (email, name_km, name_latin, code, ability) in enumerate(CONTESTANTS):
         institution = Institution.objects.filter(code=code).first()
@@ -157,7 +182,7 @@ def _contestants(contest: Contest, rng: random.Random) -> None:
         if user is None:
             user = User.objects.create_user(
                 email=email,
-                password=None,
+                password=password,
                 full_name_km=name_km,
                 full_name_latin=name_latin,
                 learner_kind=User.LearnerKind.STUDENT,
@@ -194,10 +219,15 @@ def _contestants(contest: Contest, rng: random.Random) -> None:
 
 
 @transaction.atomic
-def demo_competitions_load(*, now=None) -> Contest:
-    """The demo competition, created once; later calls return it unchanged."""
+def demo_competitions_load(*, password: str | None = None, now=None) -> Contest:
+    """The demo competition, created once; later calls return it unchanged.
+
+    ``password`` is given to the contestants who have none (None: they cannot log
+    in), also when the competition already exists.
+    """
     existing = Contest.objects.filter(slug=DEMO_SLUG).first()
     if existing is not None:
+        _contestant_logins_ensure(password)
         return existing
     now = now or timezone.now()
     # Registration was opened the day before; the sitting opened an hour ago.
@@ -219,5 +249,6 @@ def demo_competitions_load(*, now=None) -> Contest:
         created_at=now - timedelta(days=2),
     )
     if QuestionBank.objects.exists() and _blueprint_rows(contest):
-        _contestants(contest, random.Random(2026))
+        _contestants(contest, random.Random(2026), password)
+    _contestant_logins_ensure(password)
     return contest

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             courses = demo_courses_load(home_km=home)
             quizzes = demo_quizzes_load()
             demo_certificate_templates_load()
-            contest = demo_competitions_load()
+            contest = demo_competitions_load(password=DEMO_PASSWORD)
             demo_contest_templates_load(contest)
             users = []
             for account in DEMO_ACCOUNTS:
