@@ -133,7 +133,12 @@ def _check(job: ImportJob, *, progress=None) -> Check:
     )
     for number, row in enumerate(check.rows, start=1):
         check.errors.extend(
-            ef.row_errors(row, institutions=check.institutions, cohorts=check.cohorts)
+            ef.row_errors(
+                row,
+                institutions=check.institutions,
+                cohorts=check.cohorts,
+                required=parsed.required,
+            )
         )
         if progress and number % CHUNK == 0:
             progress(number)
