@@ -410,28 +410,15 @@ class DrawRule(Orderable):
     ]
 
 
-class Attempt(models.Model):
-    """One learner's sitting of a quiz."""
+class SittingBase(models.Model):
+    """What a quiz attempt and a competition sitting share (the attempt engine,
+    ``assessments.engine``): questions laid out once, answers until the deadline,
+    scored once."""
 
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", _("In progress")
         SUBMITTED = "submitted", _("Submitted")
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="attempts",
-        verbose_name=_("learner"),
-    )
-    quiz = models.ForeignKey(
-        QuizPage,
-        on_delete=models.PROTECT,
-        related_name="attempts",
-        verbose_name=_("quiz"),
-    )
-    quiz_key = models.UUIDField(_("quiz identity"), db_index=True)
-    course_key = models.UUIDField(_("course identity"), null=True, db_index=True)
-    number = models.PositiveIntegerField(_("attempt number"))
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.IN_PROGRESS
     )
@@ -448,6 +435,76 @@ class Attempt(models.Model):
     percent = models.DecimalField(
         _("percent"), max_digits=5, decimal_places=2, null=True
     )
+
+    FOREIGN_QUESTION = _("That question is not part of this attempt.")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def question_ids(self):
+        return [item["question"] for item in self.layout]
+
+    def is_past_deadline(self, now=None) -> bool:
+        return bool(self.deadline and (now or timezone.now()) >= self.deadline)
+
+    def competence_row(self, *, competence, now, **scores):
+        """An unsaved score of this sitting on one competence (``earned``,
+        ``possible``, ``level_rank``, ``levels``)."""
+        raise NotImplementedError
+
+
+class ResponseBase(models.Model):
+    """An answer to one question of a sitting, in the shape its kind parses
+    (``assessments.kinds``): {"choices": [ids]}, {"text": str}, {"value": str}
+    or {"order": [ids]}."""
+
+    answer = models.JSONField(_("answer"), default=dict)
+    saved_at = models.DateTimeField(_("saved at"), default=timezone.now)
+    fraction = models.DecimalField(max_digits=6, decimal_places=4, null=True)
+    points = models.DecimalField(_("points"), max_digits=8, decimal_places=2, null=True)
+
+    class Meta:
+        abstract = True
+
+
+class CompetenceScoreBase(models.Model):
+    """What one sitting showed about one competence.
+
+    ``levels`` maps a level rank to [earned, possible]: {"1": ["2.00", "2.00"], ...}.
+    """
+
+    earned = models.DecimalField(max_digits=8, decimal_places=2)
+    possible = models.DecimalField(max_digits=8, decimal_places=2)
+    level_rank = models.PositiveSmallIntegerField(_("level reached"))
+    levels = models.JSONField(default=dict)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def percent(self):
+        return int(self.earned * 100 / self.possible) if self.possible else 0
+
+
+class Attempt(SittingBase):
+    """One learner's sitting of a quiz."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="attempts",
+        verbose_name=_("learner"),
+    )
+    quiz = models.ForeignKey(
+        QuizPage,
+        on_delete=models.PROTECT,
+        related_name="attempts",
+        verbose_name=_("quiz"),
+    )
+    quiz_key = models.UUIDField(_("quiz identity"), db_index=True)
+    course_key = models.UUIDField(_("course identity"), null=True, db_index=True)
+    number = models.PositiveIntegerField(_("attempt number"))
     passed = models.BooleanField(_("passed"), null=True)
 
     class Meta:
@@ -463,20 +520,18 @@ class Attempt(models.Model):
     def __str__(self):
         return f"{self.user} · {self.quiz} · {self.number}"
 
-    @property
-    def question_ids(self):
-        return [item["question"] for item in self.layout]
+    def competence_row(self, *, competence, now, **scores):
+        return CompetenceResult(
+            attempt=self,
+            user=self.user,
+            competence=competence,
+            recorded_at=now,
+            **scores,
+        )
 
-    def is_past_deadline(self, now=None):
-        return bool(self.deadline and (now or timezone.now()) >= self.deadline)
 
-
-class Response(models.Model):
-    """A learner's answer to one question of an attempt.
-
-    ``answer`` by kind: {"choices": [ids]} (single, multiple, true/false),
-    {"text": str} (short text), {"value": str} (numeric), {"order": [ids]} (ordering).
-    """
+class Response(ResponseBase):
+    """A learner's answer to one question of an attempt."""
 
     attempt = models.ForeignKey(
         Attempt, on_delete=models.CASCADE, related_name="responses"
@@ -484,10 +539,6 @@ class Response(models.Model):
     question = models.ForeignKey(
         Question, on_delete=models.PROTECT, related_name="responses"
     )
-    answer = models.JSONField(_("answer"), default=dict)
-    saved_at = models.DateTimeField(_("saved at"), auto_now=True)
-    fraction = models.DecimalField(max_digits=6, decimal_places=4, null=True)
-    points = models.DecimalField(_("points"), max_digits=8, decimal_places=2, null=True)
 
     class Meta:
         verbose_name = _("response")
@@ -502,11 +553,9 @@ class Response(models.Model):
         return f"{self.attempt_id} · {self.question_id}"
 
 
-class CompetenceResult(models.Model):
-    """What one attempt showed about one competence.
-
-    ``levels`` maps a level rank to [earned, possible]: {"1": ["2.00", "2.00"], ...}.
-    """
+class CompetenceResult(CompetenceScoreBase):
+    """What one attempt showed about one competence (the learner's profile is
+    built from these)."""
 
     attempt = models.ForeignKey(
         Attempt, on_delete=models.CASCADE, related_name="competence_results"
@@ -519,10 +568,6 @@ class CompetenceResult(models.Model):
     competence = models.ForeignKey(
         "competencies.Competence", on_delete=models.PROTECT, related_name="results"
     )
-    earned = models.DecimalField(max_digits=8, decimal_places=2)
-    possible = models.DecimalField(max_digits=8, decimal_places=2)
-    level_rank = models.PositiveSmallIntegerField(_("level reached"))
-    levels = models.JSONField(default=dict)
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

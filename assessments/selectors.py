@@ -111,9 +111,17 @@ def _shown_questions(attempt: Attempt) -> list[ShownQuestion]:
         )
         .in_bulk()
     )
-    responses = {r.question_id: r for r in attempt.responses.all()}
+    return shown_questions(
+        layout=attempt.layout, questions=questions, responses=attempt.responses.all()
+    )
+
+
+def shown_questions(*, layout, questions, responses) -> list[ShownQuestion]:
+    """The questions of an attempt or sitting in the order it showed them, each
+    with its saved answer. ``questions``: the questions by id, choices prefetched."""
+    responses = {r.question_id: r for r in responses}
     shown = []
-    for number, item in enumerate(attempt.layout, start=1):
+    for number, item in enumerate(layout, start=1):
         question = questions[item["question"]]
         by_id = {c.pk: c for c in question.choices.all()}
         response = responses.get(question.pk)

@@ -2,34 +2,18 @@
 
 import random
 from datetime import timedelta
-from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assessments import kinds, scoring
-from assessments.models import (
-    Attempt,
-    CompetenceResult,
-    Question,
-    QuizPage,
-    Response,
-)
+from assessments import engine, kinds
+from assessments.engine import AssessmentError
+from assessments.models import Attempt, Question, QuizPage
 from assessments.signals import attempt_submitted
 from courses.models import Enrolment
 from courses.services import course_completion_evaluate
-
-
-class AssessmentError(Exception):
-    """A refused action; ``status`` is the HTTP status a view should answer with."""
-
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
 
 _rng = random.SystemRandom()
 
@@ -162,17 +146,6 @@ def _owned_attempt(*, attempt_id, user, lock=False) -> Attempt:
     return attempt
 
 
-def parse_answer(*, question: Question, layout_choices: list[int], data, prefix: str):
-    """Read one question's answer from form data; refuse choices not shown."""
-    kind = kinds.get(question.kind)
-    if kind is None:
-        raise AssessmentError(_("Unknown question kind."))
-    try:
-        return kind.parse(layout_choices=layout_choices, data=data, prefix=prefix)
-    except kinds.AnswerRefused as refused:
-        raise AssessmentError(refused.message) from None
-
-
 def responses_save(*, attempt_id, user, data, question_ids=None, now=None) -> Attempt:
     """Save the answers in ``data`` (form fields ``q-<question id>``).
 
@@ -195,112 +168,13 @@ def responses_save(*, attempt_id, user, data, question_ids=None, now=None) -> At
             raise AssessmentError(
                 _("Time is up: answers sent after the deadline are not saved."), 409
             )
-        layout = {item["question"]: item["choices"] for item in attempt.layout}
-        wanted = layout.keys() if question_ids is None else question_ids
-        for qid in wanted:
-            if qid not in layout:
-                raise AssessmentError(_("That question is not part of this attempt."))
-        questions = Question.objects.in_bulk(list(wanted))
-        existing = {
-            r.question_id: r
-            for r in attempt.responses.filter(question_id__in=list(wanted))
-        }
-        to_create, to_update = [], []
-        for qid in wanted:
-            prefix = f"q-{qid}"
-            answer = parse_answer(
-                question=questions[qid],
-                layout_choices=layout[qid],
-                data=data,
-                prefix=prefix,
-            )
-            if answer is None:
-                continue
-            response = existing.get(qid)
-            if response is None:
-                to_create.append(
-                    Response(attempt=attempt, question_id=qid, answer=answer)
-                )
-            elif response.answer != answer:
-                response.answer = answer
-                response.saved_at = now
-                to_update.append(response)
-        Response.objects.bulk_create(to_create)
-        Response.objects.bulk_update(to_update, ["answer", "saved_at"])
+        engine.answers_write(
+            sitting=attempt, data=data, question_ids=question_ids, now=now
+        )
     return attempt
 
 
 # --- Submitting and scoring ----------------------------------------------------------
-
-
-def question_specs(questions) -> list[scoring.QuestionSpec]:
-    """Turn prefetched questions (choices, competence_links, level) into specs."""
-    specs = []
-    for question in questions:
-        choices = list(question.choices.all())
-        specs.append(
-            scoring.QuestionSpec(
-                id=question.pk,
-                kind=question.kind,
-                points=Decimal(question.points),
-                level=question.level.rank,
-                competences=tuple(
-                    (link.competence.code, Decimal(link.weight))
-                    for link in question.competence_links.all()
-                ),
-                correct_choices=frozenset(c.pk for c in choices if c.is_correct),
-                choice_order=tuple(
-                    c.pk
-                    for c in sorted(choices, key=lambda c: (c.sort_order or 0, c.pk))
-                ),
-                accepted_answers=tuple(question.accepted_answer_list()),
-                numeric_answer=question.numeric_answer,
-                tolerance=Decimal(question.tolerance or 0),
-            )
-        )
-    return specs
-
-
-def questions_for_scoring(question_ids):
-    return (
-        Question.objects.filter(pk__in=question_ids)
-        .select_related("level")
-        .prefetch_related("choices", "competence_links__competence__framework")
-    )
-
-
-def responses_score(*, question_ids, responses):
-    """Score saved responses to the given questions (attempt or sitting alike).
-
-    Sets ``fraction`` and ``points`` on each response (the caller saves them) and
-    returns (questions in the given order, responses by question id, question
-    scores, per-competence scores at the framework's mastery threshold).
-    """
-    questions = list(questions_for_scoring(question_ids))
-    order = {qid: i for i, qid in enumerate(question_ids)}
-    questions.sort(key=lambda q: order[q.pk])
-    specs = question_specs(questions)
-    responses = {r.question_id: r for r in responses}
-    scores = scoring.score_questions(
-        specs, {qid: r.answer for qid, r in responses.items()}
-    )
-    frameworks = {
-        link.competence.framework
-        for q in questions
-        for link in q.competence_links.all()
-    }
-    threshold = (
-        Decimal(next(iter(frameworks)).mastery_threshold)
-        if len(frameworks) == 1
-        else Decimal("0.8")
-    )
-    by_competence = scoring.competence_scores(specs, scores, threshold=threshold)
-    for score in scores:
-        response = responses.get(score.question_id)
-        if response is not None:
-            response.fraction = score.fraction
-            response.points = score.earned
-    return questions, responses, scores, by_competence
 
 
 def attempt_submit(
@@ -320,56 +194,9 @@ def attempt_submit(
         )
         if attempt.status == Attempt.Status.SUBMITTED:
             return attempt
-        questions, responses, scores, by_competence = responses_score(
-            question_ids=attempt.question_ids, responses=attempt.responses.all()
-        )
-        Response.objects.bulk_update(list(responses.values()), ["fraction", "points"])
-        competences = {
-            link.competence.code: link.competence
-            for q in questions
-            for link in q.competence_links.all()
-        }
-        CompetenceResult.objects.bulk_create(
-            [
-                CompetenceResult(
-                    attempt=attempt,
-                    user=attempt.user,
-                    competence=competences[code],
-                    earned=result.earned,
-                    possible=result.possible,
-                    level_rank=result.level_reached,
-                    levels={
-                        str(rank): [str(level.earned), str(level.possible)]
-                        for rank, level in sorted(result.levels.items())
-                    },
-                    recorded_at=now,
-                )
-                for code, result in by_competence.items()
-            ]
-        )
-        earned, possible = scoring.total(scores)
-        attempt.score = earned
-        attempt.max_score = possible
-        attempt.percent = (
-            (earned * 100 / possible).quantize(Decimal("0.01"))
-            if possible
-            else Decimal(0)
-        )
+        engine.scores_record(sitting=attempt, now=now, by_deadline=by_deadline)
         attempt.passed = attempt.percent >= attempt.quiz.pass_mark
-        attempt.status = Attempt.Status.SUBMITTED
-        attempt.submitted_at = now
-        attempt.closed_by_deadline = by_deadline
-        attempt.save(
-            update_fields=[
-                "score",
-                "max_score",
-                "percent",
-                "passed",
-                "status",
-                "submitted_at",
-                "closed_by_deadline",
-            ]
-        )
+        attempt.save(update_fields=[*engine.SCORED_FIELDS, "passed"])
         submitted = attempt
 
         def after_commit():
@@ -386,18 +213,17 @@ def attempt_submit(
 def attempt_close_if_overdue(*, attempt_id, now=None) -> bool:
     """Close an attempt whose deadline has passed. Safe to run any number of times."""
     now = now or timezone.now()
-    attempt = Attempt.objects.filter(
-        pk=attempt_id, status=Attempt.Status.IN_PROGRESS
-    ).first()
-    if attempt is None or not attempt.is_past_deadline(now):
-        return False
-    attempt_submit(attempt=attempt, user=attempt.user, now=now, by_deadline=True)
-    return True
+    return engine.close_if_overdue(
+        Attempt,
+        pk=attempt_id,
+        now=now,
+        submit=lambda attempt: attempt_submit(
+            attempt=attempt, user=attempt.user, now=now, by_deadline=True
+        ),
+    )
 
 
 def attempts_close_overdue(*, now=None) -> int:
     now = now or timezone.now()
-    ids = Attempt.objects.filter(
-        status=Attempt.Status.IN_PROGRESS, deadline__lte=now
-    ).values_list("pk", flat=True)
-    return sum(attempt_close_if_overdue(attempt_id=pk, now=now) for pk in list(ids))
+    ids = engine.overdue_ids(Attempt.objects.all(), now=now)
+    return sum(attempt_close_if_overdue(attempt_id=pk, now=now) for pk in ids)

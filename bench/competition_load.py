@@ -543,7 +543,7 @@ def integrity_check(contest, students: list[Student]) -> list[str]:
     from decimal import Decimal
 
     from assessments import scoring
-    from assessments.services import question_specs, questions_for_scoring
+    from assessments.engine import question_specs, questions_for_scoring
     from competitions.models import (
         AuditEvent,
         Sitting,

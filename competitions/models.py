@@ -29,6 +29,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 
 from accounts.models import User
+from assessments.models import CompetenceScoreBase, ResponseBase, SittingBase
 
 RULES_FEATURES = ["h3", "bold", "italic", "link", "ol", "ul"]
 
@@ -341,12 +342,9 @@ class Registration(models.Model):
         return f"{self.user} · {self.contest}"
 
 
-class Sitting(models.Model):
-    """A contestant's one and only sitting of a contest."""
-
-    class Status(models.TextChoices):
-        IN_PROGRESS = "in_progress", _("In progress")
-        SUBMITTED = "submitted", _("Submitted")
+class Sitting(SittingBase):
+    """A contestant's one and only sitting of a contest (the attempt engine's
+    ``SittingBase``, with its receipt and time used; answers are audited)."""
 
     registration = models.OneToOneField(
         Registration,
@@ -366,23 +364,9 @@ class Sitting(models.Model):
         related_name="contest_sittings",
         verbose_name=_("student"),
     )
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.IN_PROGRESS
-    )
     started_at = models.DateTimeField(_("started at"))
     deadline = models.DateTimeField(_("deadline"))
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    closed_by_deadline = models.BooleanField(_("closed at the deadline"), default=False)
-    # [{"question": <id>, "choices": [<choice id>, ...], "row": <blueprint row id>}]
-    # in the order shown to this contestant.
-    layout = models.JSONField(_("questions as shown"), default=list)
-    score = models.DecimalField(_("score"), max_digits=8, decimal_places=2, null=True)
-    max_score = models.DecimalField(
-        _("maximum score"), max_digits=8, decimal_places=2, null=True
-    )
-    percent = models.DecimalField(
-        _("percent"), max_digits=5, decimal_places=2, null=True
-    )
+    # The layout's items also name their blueprint row: {"question", "choices", "row"}.
     time_used_seconds = models.PositiveIntegerField(_("time used (s)"), null=True)
     page_loads = models.PositiveIntegerField(_("times the page was opened"), default=0)
     receipt = models.CharField(
@@ -392,6 +376,8 @@ class Sitting(models.Model):
         help_text=_("A short code of the answers as submitted, given to the student."),
     )
 
+    FOREIGN_QUESTION = _("That question is not part of your sitting.")
+
     class Meta:
         ordering = ["started_at", "pk"]
         verbose_name = _("sitting")
@@ -400,12 +386,8 @@ class Sitting(models.Model):
     def __str__(self):
         return f"{self.user} · {self.contest}"
 
-    @property
-    def question_ids(self):
-        return [item["question"] for item in self.layout]
-
-    def is_past_deadline(self, now=None) -> bool:
-        return (now or timezone.now()) >= self.deadline
+    def competence_row(self, *, competence, now, **scores):
+        return SittingCompetenceScore(sitting=self, competence=competence, **scores)
 
     @property
     def time_used_display(self) -> str:
@@ -419,9 +401,8 @@ class Sitting(models.Model):
         return f"{minutes}:{seconds:02d}"
 
 
-class SittingResponse(models.Model):
-    """A contestant's answer to one question, in the shape ``assessments`` scores:
-    {"choices": [ids]}, {"text": str}, {"value": str} or {"order": [ids]}."""
+class SittingResponse(ResponseBase):
+    """A contestant's answer to one question."""
 
     sitting = models.ForeignKey(
         Sitting, on_delete=models.CASCADE, related_name="responses"
@@ -429,10 +410,6 @@ class SittingResponse(models.Model):
     question = models.ForeignKey(
         "assessments.Question", on_delete=models.PROTECT, related_name="+"
     )
-    answer = models.JSONField(_("answer"), default=dict)
-    saved_at = models.DateTimeField(_("saved at"), default=timezone.now)
-    fraction = models.DecimalField(max_digits=6, decimal_places=4, null=True)
-    points = models.DecimalField(_("points"), max_digits=8, decimal_places=2, null=True)
 
     class Meta:
         verbose_name = _("answer")
@@ -447,11 +424,8 @@ class SittingResponse(models.Model):
         return f"{self.sitting_id} · {self.question_id}"
 
 
-class SittingCompetenceScore(models.Model):
-    """What a sitting showed about one competence.
-
-    ``levels`` maps a level rank to [earned, possible]: {"1": ["2.00", "2.00"]}.
-    """
+class SittingCompetenceScore(CompetenceScoreBase):
+    """What a sitting showed about one competence."""
 
     sitting = models.ForeignKey(
         Sitting, on_delete=models.CASCADE, related_name="competence_scores"
@@ -459,10 +433,6 @@ class SittingCompetenceScore(models.Model):
     competence = models.ForeignKey(
         "competencies.Competence", on_delete=models.PROTECT, related_name="+"
     )
-    earned = models.DecimalField(max_digits=8, decimal_places=2)
-    possible = models.DecimalField(max_digits=8, decimal_places=2)
-    level_rank = models.PositiveSmallIntegerField(_("level reached"))
-    levels = models.JSONField(default=dict)
 
     class Meta:
         verbose_name = _("competence score")
@@ -475,10 +445,6 @@ class SittingCompetenceScore(models.Model):
 
     def __str__(self):
         return f"{self.sitting_id} · {self.competence_id}"
-
-    @property
-    def percent(self):
-        return int(self.earned * 100 / self.possible) if self.possible else 0
 
 
 class AuditEvent(models.Model):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Institution
 from assessments.models import Choice, Question, QuestionCompetence
-from assessments.selectors import ShownQuestion
+from assessments.selectors import ShownQuestion, shown_questions
 from competencies.models import Competence
 from competitions import analysis, blueprint, ranking
 from competitions.models import (
@@ -197,21 +197,9 @@ def sitting_questions(sitting: Sitting) -> list[ShownQuestion]:
         )
         .in_bulk()
     )
-    responses = {r.question_id: r for r in sitting.responses.all()}
-    shown = []
-    for number, item in enumerate(sitting.layout, start=1):
-        question = questions[item["question"]]
-        by_id = {choice.pk: choice for choice in question.choices.all()}
-        response = responses.get(question.pk)
-        shown.append(
-            ShownQuestion(
-                number=number,
-                question=question,
-                choices=[by_id[c] for c in item["choices"] if c in by_id],
-                answer=response.answer if response else {},
-            )
-        )
-    return shown
+    return shown_questions(
+        layout=sitting.layout, questions=questions, responses=sitting.responses.all()
+    )
 
 
 def sitting_take_context(*, sitting: Sitting, now=None) -> dict:

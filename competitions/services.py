@@ -5,29 +5,22 @@ import hashlib
 import json
 import random
 from datetime import timedelta
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assessments import scoring
+from assessments import engine
+from assessments.engine import AssessmentError
 from assessments.models import Question
-from assessments.services import (
-    AssessmentError,
-    attempt_layout,
-    parse_answer,
-    responses_score,
-)
+from assessments.services import attempt_layout
 from competitions import blueprint
 from competitions.models import (
     AuditEvent,
     Contest,
     Registration,
     Sitting,
-    SittingCompetenceScore,
-    SittingResponse,
 )
 from competitions.selectors import blueprint_rows_for_draw, registration_refusal
 from competitions.signals import results_published
@@ -364,50 +357,12 @@ def _responses_write(
     *, sitting, user, data, question_ids, now, meta, reconnected
 ) -> None:
     """Upsert the answers of a locked sitting in progress, and log the changes."""
-    layout = {item["question"]: item["choices"] for item in sitting.layout}
-    wanted = list(layout) if question_ids is None else list(question_ids)
-    for question_id in wanted:
-        if question_id not in layout:
-            raise CompetitionError(
-                _("That question is not part of your sitting."), 400, "invalid"
-            )
-    # No ordering: the default one joins the bank for nothing.
-    questions = Question.objects.only("pk", "kind").order_by().in_bulk(wanted)
-    existing = {
-        r.question_id: r for r in sitting.responses.filter(question_id__in=wanted)
-    }
-    to_create, to_update, saved = [], [], []
-    for question_id in wanted:
-        try:
-            answer = parse_answer(
-                question=questions[question_id],
-                layout_choices=layout[question_id],
-                data=data,
-                prefix=f"q-{question_id}",
-            )
-        except AssessmentError as error:
-            raise CompetitionError(error.message, error.status, "invalid") from None
-        if answer is None:
-            continue
-        response = existing.get(question_id)
-        if response is None:
-            to_create.append(
-                SittingResponse(
-                    sitting=sitting,
-                    question_id=question_id,
-                    answer=answer,
-                    saved_at=now,
-                )
-            )
-        elif response.answer != answer:
-            response.answer = answer
-            response.saved_at = now
-            to_update.append(response)
-        else:
-            continue
-        saved.append((question_id, answer))
-    SittingResponse.objects.bulk_create(to_create)
-    SittingResponse.objects.bulk_update(to_update, ["answer", "saved_at"])
+    try:
+        saved = engine.answers_write(
+            sitting=sitting, data=data, question_ids=question_ids, now=now
+        )
+    except AssessmentError as error:
+        raise CompetitionError(error.message, error.status, "invalid") from None
     meta = meta or {}
     ip_address, user_agent = meta.get("ip_address") or None, meta.get("user_agent", "")
     events = [
@@ -465,60 +420,15 @@ def sitting_submit(
         if now > sitting.deadline:
             # Closed late (by the sweep or a late request): it ended at the deadline.
             now, by_deadline = sitting.deadline, True
-        questions, responses, scores, by_competence = responses_score(
-            question_ids=sitting.question_ids, responses=sitting.responses.all()
+        answers = engine.scores_record(
+            sitting=sitting, now=now, by_deadline=by_deadline
         )
-        answers = {qid: r.answer for qid, r in responses.items()}
-        SittingResponse.objects.bulk_update(
-            list(responses.values()), ["fraction", "points"]
-        )
-        competences = {
-            link.competence.code: link.competence
-            for q in questions
-            for link in q.competence_links.all()
-        }
-        SittingCompetenceScore.objects.bulk_create(
-            [
-                SittingCompetenceScore(
-                    sitting=sitting,
-                    competence=competences[code],
-                    earned=result.earned,
-                    possible=result.possible,
-                    level_rank=result.level_reached,
-                    levels={
-                        str(rank): [str(level.earned), str(level.possible)]
-                        for rank, level in sorted(result.levels.items())
-                    },
-                )
-                for code, result in by_competence.items()
-            ]
-        )
-        earned, possible = scoring.total(scores)
-        sitting.score = earned
-        sitting.max_score = possible
-        sitting.percent = (
-            (earned * 100 / possible).quantize(Decimal("0.01"))
-            if possible
-            else Decimal(0)
-        )
-        sitting.status = Sitting.Status.SUBMITTED
-        sitting.submitted_at = now
-        sitting.closed_by_deadline = by_deadline
         sitting.time_used_seconds = max(
             0, int((min(now, sitting.deadline) - sitting.started_at).total_seconds())
         )
         sitting.receipt = _receipt(sitting, answers)
         sitting.save(
-            update_fields=[
-                "score",
-                "max_score",
-                "percent",
-                "status",
-                "submitted_at",
-                "closed_by_deadline",
-                "time_used_seconds",
-                "receipt",
-            ]
+            update_fields=[*engine.SCORED_FIELDS, "time_used_seconds", "receipt"]
         )
         audit_record(
             contest=sitting.contest,
@@ -526,8 +436,8 @@ def sitting_submit(
             user=sitting.user,
             sitting=sitting,
             data={
-                "score": str(earned),
-                "max_score": str(possible),
+                "score": str(sitting.score),
+                "max_score": str(sitting.max_score),
                 "by_deadline": by_deadline,
                 "receipt": sitting.receipt,
                 "answers": len(answers),
@@ -541,23 +451,22 @@ def sitting_submit(
 def sitting_close_if_overdue(*, sitting_id, now=None) -> bool:
     """Close a sitting whose deadline has passed. Safe to run any number of times."""
     now = now or timezone.now()
-    sitting = Sitting.objects.filter(
-        pk=sitting_id, status=Sitting.Status.IN_PROGRESS
-    ).first()
-    if sitting is None or not sitting.is_past_deadline(now):
-        return False
-    sitting_submit(sitting_id=sitting.pk, user=sitting.user, now=now, by_deadline=True)
-    return True
+    return engine.close_if_overdue(
+        Sitting,
+        pk=sitting_id,
+        now=now,
+        submit=lambda sitting: sitting_submit(
+            sitting_id=sitting.pk, user=sitting.user, now=now, by_deadline=True
+        ),
+    )
 
 
 def sittings_close_overdue(*, contest: Contest | None = None, now=None) -> int:
     now = now or timezone.now()
-    sittings = Sitting.objects.filter(
-        status=Sitting.Status.IN_PROGRESS, deadline__lte=now
-    )
+    sittings = Sitting.objects.all()
     if contest is not None:
         sittings = sittings.filter(contest=contest)
-    ids = list(sittings.values_list("pk", flat=True))
+    ids = engine.overdue_ids(sittings, now=now)
     return sum(sitting_close_if_overdue(sitting_id=pk, now=now) for pk in ids)
 
 
