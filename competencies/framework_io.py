@@ -1,25 +1,29 @@
 """Read, check and write the one-table framework file, with no database.
 
-The file is one table, the same in CSV (UTF-8, with or without BOM) and XLSX (first
-sheet), with the columns in ``COLUMNS``. ``type`` is ``level``, ``area`` or
-``competence``; levels are listed from the lowest to the highest; ``parent`` is the
-area code of a competence and empty otherwise.
+The file is one table, the same in CSV and XLSX (first sheet), read by
+``lms.tabular`` (encodings, limits and row numbers are explained there), with the
+columns in ``COLUMNS``; other columns are not read. ``type`` is ``level``,
+``area`` or ``competence``; levels are listed from the lowest to the highest;
+``parent`` is the area code of a competence and empty otherwise. Cells keep their
+line breaks (descriptions may have several lines).
 
-Row numbers are those a spreadsheet shows: the header is row 1, the first data row is
-row 2. Every check collects all the errors it finds instead of stopping at the first.
+Every check collects all the errors it finds instead of stopping at the first.
+An error is a ``lms.tabular.RowError``: a code of ``MESSAGES`` (or of the
+reader's) and its parameters, shown in the language active when it is read.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 import io
-import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
 from django.utils.translation import gettext_lazy as _
+
+from lms import tabular
+from lms.tabular import FORMATS, WHOLE_ROW, RowError  # noqa: F401
 
 COLUMNS = (
     "type",
@@ -31,18 +35,18 @@ COLUMNS = (
     "description_km",
     "source",
 )
+SCHEMA = tabular.Schema(
+    columns=tuple(tabular.Column(name) for name in COLUMNS),
+    unknown_allowed=True,
+    fold_whitespace=False,
+)
 LEVEL, AREA, COMPETENCE = "level", "area", "competence"
 TYPES = (LEVEL, AREA, COMPETENCE)
-FORMATS = ("csv", "xlsx")
-# Shown in the column of an error about a whole row or the whole file.
-WHOLE_ROW = "—"
 
 CODE_MAX_LENGTH = 20
 NAME_MAX_LENGTH = {LEVEL: 100, AREA: 255, COMPETENCE: 255}
 
-XLSX_MAGIC = b"PK\x03\x04"
 XLSX_SHEET_NAME = "framework"
-XLSX_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 
 # The fields each kind of row sets on its model, besides the code.
 TEXT_FIELDS = ("name_en", "name_km", "description_en", "description_km", "source")
@@ -50,37 +54,35 @@ LEVEL_FIELDS = ("rank", *TEXT_FIELDS)
 AREA_FIELDS = ("sort_order", *TEXT_FIELDS)
 COMPETENCE_FIELDS = ("area", "sort_order", *TEXT_FIELDS)
 
-
-@dataclass
-class RowError:
-    """One problem in the file, where a spreadsheet user can find it.
-
-    ``row`` is None for a problem with the file as a whole (an unreadable workbook)
-    or with the framework chosen for it. ``template`` is a lazy translatable string
-    with named placeholders filled from ``params`` when the message is read, so it
-    is shown in the language active at that time.
-    """
-
-    row: int | None
-    column: str
-    template: str
-    params: Mapping[str, object] = field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        if self.params:
-            return str(self.template) % dict(self.params)
-        return str(self.template)
-
-    @property
-    def row_label(self) -> str:
-        return WHOLE_ROW if self.row is None else str(self.row)
-
-    def __str__(self) -> str:
-        return str(
-            _("Row %(row)s, column %(column)s: %(message)s")
-            % {"row": self.row_label, "column": self.column, "message": self.message}
-        )
+MESSAGES = {
+    "unknown_type": _("Unknown type “%(value)s”: use level, area or competence."),
+    "empty_type": _("The type is empty: use level, area or competence."),
+    "empty_code": _("The code is empty."),
+    "code_too_long": _("The code is longer than %(max)s characters."),
+    "duplicate_code": _(
+        "Duplicate %(type)s code “%(code)s”: rows %(first)s and %(row)s have the "
+        "same code."
+    ),
+    "empty_name_en": _("The English name is empty."),
+    "empty_name_km": _("The Khmer name is empty."),
+    "name_too_long": _("The name is longer than %(max)s characters."),
+    "parent_not_allowed": _("A %(type)s has no parent: leave this cell empty."),
+    "parent_required": _("A competence needs the code of its area in this cell."),
+    "unknown_area": _(
+        "Unknown area “%(code)s”: no area has this code, in the file or in the "
+        "framework."
+    ),
+    # The framework a file is imported into (competencies.services).
+    "no_framework": _("Choose a framework or give a code."),
+    "bad_framework_code": _(
+        "The framework code “%(code)s” may only contain letters, digits, hyphens "
+        "and underscores."
+    ),
+    "framework_code_too_long": _("The framework code is too long."),
+    "new_framework_name_en": _("A new framework needs an English name."),
+    "new_framework_name_km": _("A new framework needs a Khmer name."),
+}
+tabular.register_messages(__name__, MESSAGES)
 
 
 @dataclass(frozen=True)
@@ -107,11 +109,6 @@ class ParsedFile:
     errors: list[RowError] = field(default_factory=list)
 
 
-def format_from_filename(filename: str) -> str | None:
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    return suffix if suffix in FORMATS else None
-
-
 # Reading ------------------------------------------------------------------------
 
 
@@ -119,187 +116,12 @@ def read_table(
     data: bytes, *, filename: str = "", fmt: str | None = None
 ) -> ParsedFile:
     """Turn the bytes of an uploaded file into rows, or into errors if unreadable."""
-    fmt = fmt or format_from_filename(filename)
-    if data.startswith(XLSX_MAGIC):
-        # A workbook is a zip archive, whatever its name says.
-        fmt = "xlsx"
-    if fmt is None:
-        return ParsedFile(
-            errors=[
-                RowError(
-                    None,
-                    WHOLE_ROW,
-                    _(
-                        "Unsupported file type “%(name)s”: upload a .csv or an .xlsx "
-                        "file."
-                    ),
-                    {"name": filename},
-                )
-            ]
-        )
-    if not data.strip() or data.strip() == codecs.BOM_UTF8:
-        return ParsedFile(errors=[RowError(1, WHOLE_ROW, _("The file is empty."))])
-    if fmt == "xlsx":
-        frame, errors = _read_xlsx(data)
-    else:
-        frame, errors = _read_csv(data)
-    if errors:
-        return ParsedFile(errors=errors)
-    return _rows_from_frame(frame)
-
-
-def _record_count(text: str) -> int:
-    """How many CSV records (spreadsheet rows) the text spans."""
-    return sum(1 for _record in csv.reader(io.StringIO(text, newline="")))
-
-
-def _not_utf8(row: int) -> RowError:
-    return RowError(
-        row,
-        WHOLE_ROW,
-        _(
-            "The file is not in UTF-8: this row holds the first character that "
-            "cannot be read. Save the file as “CSV UTF-8” and upload it again."
-        ),
-    )
-
-
-def _read_csv(data: bytes) -> tuple[pd.DataFrame | None, list[RowError]]:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return None, [_not_utf8(1)]
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    # UTF-16 without a BOM is valid UTF-8 byte by byte, but full of NUL bytes.
-    nul = data.find(b"\x00")
-    end = nul if nul >= 0 else len(data)
-    try:
-        text = data[:end].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        prefix = data[: exc.start].decode("utf-8")
-        return None, [_not_utf8(_record_count(prefix + "\ufffd"))]
-    if nul >= 0:
-        return None, [_not_utf8(_record_count(text + "\ufffd"))]
-
-    first_line = text.split("\n", 1)[0]
-    delimiter = ","
-    if "," not in first_line:
-        for candidate in (";", "\t"):
-            if candidate in first_line:
-                delimiter = candidate
-                break
-    # The csv module counts records as a spreadsheet counts rows, even when a
-    # quoted cell spans several lines; pandas then holds the table.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records = []
-    try:
-        for record in reader:
-            records.append(record)
-    except csv.Error as exc:
-        return None, [
-            RowError(
-                len(records) + 1,
-                WHOLE_ROW,
-                _("This row cannot be read as CSV: %(reason)s"),
-                {"reason": str(exc)},
-            )
-        ]
-    width = max((len(record) for record in records), default=0)
-    padded = [record + [""] * (width - len(record)) for record in records]
-    return pd.DataFrame(padded, dtype=str), []
-
-
-def _read_xlsx(data: bytes) -> tuple[pd.DataFrame | None, list[RowError]]:
-    # A workbook is a zip archive: refuse one that would unpack to far more than
-    # any framework needs before a parser expands it in memory.
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        unpacked = 0
-    if unpacked > XLSX_MAX_UNPACKED_BYTES:
-        return None, [
-            RowError(
-                None,
-                WHOLE_ROW,
-                _("The workbook is too large: it unpacks to more than %(size)s MB."),
-                {"size": XLSX_MAX_UNPACKED_BYTES // (1024 * 1024)},
-            )
-        ]
-    try:
-        frame = pd.read_excel(
-            io.BytesIO(data),
-            sheet_name=0,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            engine="openpyxl",
-        )
-    except Exception as exc:  # noqa: BLE001 - any failure means "not a workbook"
-        return None, [
-            RowError(
-                None,
-                WHOLE_ROW,
-                _("The file cannot be read as an Excel workbook (.xlsx): %(reason)s"),
-                {"reason": str(exc) or exc.__class__.__name__},
-            )
-        ]
-    if frame.empty:
-        return None, [RowError(1, WHOLE_ROW, _("The file is empty."))]
-    return frame, []
-
-
-def _clean(value) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def _rows_from_frame(frame: pd.DataFrame) -> ParsedFile:
-    frame = frame.map(_clean)
-    header = [cell.lower() for cell in frame.iloc[0].tolist()]
-    errors: list[RowError] = []
-    positions: dict[str, int] = {}
-    for position, name in enumerate(header):
-        if not name:
-            continue
-        if name in positions and name in COLUMNS:
-            errors.append(
-                RowError(1, name, _("This column appears more than once."), {})
-            )
-            continue
-        positions.setdefault(name, position)
-    for column in COLUMNS:
-        if column not in positions:
-            errors.append(RowError(1, column, _("The required column is missing.")))
-    if errors:
-        return ParsedFile(errors=errors)
-
-    unnamed = [position for position, name in enumerate(header) if not name]
-    rows: list[FrameworkRow] = []
-    for index in range(1, len(frame)):
-        cells = frame.iloc[index].tolist()
-        if not any(cells):
-            continue
-        number = index + 1
-        if any(cells[position] for position in unnamed):
-            errors.append(
-                RowError(
-                    number,
-                    WHOLE_ROW,
-                    _(
-                        "This row has a value in a column without a header; a value "
-                        "that contains a comma must be put in quotes."
-                    ),
-                )
-            )
-        values = {column: cells[positions[column]] for column in COLUMNS}
-        values["type"] = values["type"].lower()
-        rows.append(FrameworkRow(row=number, **values))
-    if not rows and not errors:
-        errors.append(
-            RowError(2, WHOLE_ROW, _("The file has no data rows below the header."))
-        )
-    return ParsedFile(rows=rows, errors=errors)
+    reading = tabular.read_table(data, schema=SCHEMA, filename=filename, fmt=fmt)
+    rows = [
+        FrameworkRow(row=row.row, **{**row.values, "type": row.values["type"].lower()})
+        for row in reading.rows
+    ]
+    return ParsedFile(rows=rows, errors=reading.errors)
 
 
 # Checking -----------------------------------------------------------------------
@@ -318,21 +140,17 @@ def validate_rows(
     for row in rows:
         if row.type not in TYPES:
             if row.type:
-                message = _("Unknown type “%(value)s”: use level, area or competence.")
+                errors.append(
+                    RowError(row.row, "type", "unknown_type", {"value": row.type})
+                )
             else:
-                message = _("The type is empty: use level, area or competence.")
-            errors.append(RowError(row.row, "type", message, {"value": row.type}))
+                errors.append(RowError(row.row, "type", "empty_type"))
 
         if not row.code:
-            errors.append(RowError(row.row, "code", _("The code is empty.")))
+            errors.append(RowError(row.row, "code", "empty_code"))
         elif len(row.code) > CODE_MAX_LENGTH:
             errors.append(
-                RowError(
-                    row.row,
-                    "code",
-                    _("The code is longer than %(max)s characters."),
-                    {"max": CODE_MAX_LENGTH},
-                )
+                RowError(row.row, "code", "code_too_long", {"max": CODE_MAX_LENGTH})
             )
         elif row.type in TYPES:
             key = (row.type, row.code)
@@ -341,10 +159,7 @@ def validate_rows(
                     RowError(
                         row.row,
                         "code",
-                        _(
-                            "Duplicate %(type)s code “%(code)s”: rows %(first)s and "
-                            "%(row)s have the same code."
-                        ),
+                        "duplicate_code",
                         {
                             "type": row.type,
                             "code": row.code,
@@ -357,19 +172,16 @@ def validate_rows(
                 first_row[key] = row.row
 
         max_length = NAME_MAX_LENGTH.get(row.type, NAME_MAX_LENGTH[AREA])
-        for column, empty_message in (
-            ("name_en", _("The English name is empty.")),
-            ("name_km", _("The Khmer name is empty.")),
-        ):
+        for column in ("name_en", "name_km"):
             value = getattr(row, column)
             if not value:
-                errors.append(RowError(row.row, column, empty_message))
+                errors.append(RowError(row.row, column, f"empty_{column}"))
             elif len(value) > max_length:
                 errors.append(
                     RowError(
                         row.row,
                         column,
-                        _("The name is longer than %(max)s characters."),
+                        "name_too_long",
                         {"max": max_length},
                     )
                 )
@@ -379,28 +191,19 @@ def validate_rows(
                 RowError(
                     row.row,
                     "parent",
-                    _("A %(type)s has no parent: leave this cell empty."),
+                    "parent_not_allowed",
                     {"type": row.type},
                 )
             )
         elif row.type == COMPETENCE:
             if not row.parent:
-                errors.append(
-                    RowError(
-                        row.row,
-                        "parent",
-                        _("A competence needs the code of its area in this cell."),
-                    )
-                )
+                errors.append(RowError(row.row, "parent", "parent_required"))
             elif row.parent not in area_codes:
                 errors.append(
                     RowError(
                         row.row,
                         "parent",
-                        _(
-                            "Unknown area “%(code)s”: no area has this code, in the "
-                            "file or in the framework."
-                        ),
+                        "unknown_area",
                         {"code": row.parent},
                     )
                 )
@@ -420,12 +223,8 @@ def parse_and_validate(
         parsed.errors.extend(
             validate_rows(parsed.rows, existing_area_codes=existing_area_codes)
         )
-        parsed.errors.sort(key=lambda error: (error.row or 0, _column_order(error)))
+        parsed.errors = tabular.sort_errors(parsed.errors, COLUMNS)
     return parsed
-
-
-def _column_order(error: RowError) -> int:
-    return COLUMNS.index(error.column) if error.column in COLUMNS else -1
 
 
 # Planning -----------------------------------------------------------------------
@@ -574,6 +373,8 @@ def write_table(rows: Iterable[FrameworkRow], *, fmt: str) -> bytes:
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             frame.to_excel(writer, index=False, sheet_name=XLSX_SHEET_NAME)
             sheet = writer.sheets[XLSX_SHEET_NAME]
+            # A name such as "=1+1" stays the text it is, never a formula.
+            tabular.xlsx_texts_kept(sheet)
             for column in sheet.columns:
                 width = max(len(str(cell.value or "")) for cell in column)
                 sheet.column_dimensions[column[0].column_letter].width = min(

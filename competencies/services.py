@@ -11,7 +11,6 @@ from django.core.validators import validate_slug
 from django.db import transaction
 from django.forms import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from competencies import framework_io
 from competencies.framework_io import (
@@ -121,35 +120,21 @@ def _framework_errors(
 ) -> list[RowError]:
     errors = []
     if not framework_code:
-        errors.append(
-            RowError(None, "framework", _("Choose a framework or give a code."))
-        )
+        errors.append(RowError(None, "framework", "no_framework"))
         return errors
     try:
         validate_slug(framework_code)
     except ValidationError:
         errors.append(
-            RowError(
-                None,
-                "framework",
-                _(
-                    "The framework code “%(code)s” may only contain letters, "
-                    "digits, hyphens and underscores."
-                ),
-                {"code": framework_code},
-            )
+            RowError(None, "framework", "bad_framework_code", {"code": framework_code})
         )
     if len(framework_code) > Framework._meta.get_field("code").max_length:
-        errors.append(RowError(None, "framework", _("The framework code is too long.")))
+        errors.append(RowError(None, "framework", "framework_code_too_long"))
     if creating:
         if not name_en:
-            errors.append(
-                RowError(None, "name_en", _("A new framework needs an English name."))
-            )
+            errors.append(RowError(None, "name_en", "new_framework_name_en"))
         if not name_km:
-            errors.append(
-                RowError(None, "name_km", _("A new framework needs a Khmer name."))
-            )
+            errors.append(RowError(None, "name_km", "new_framework_name_km"))
     return errors
 
 
@@ -207,7 +192,7 @@ def framework_import(
             RowError(
                 None,
                 WHOLE_ROW,
-                _("The file is larger than %(size)s MB."),
+                "file_too_large",
                 {"size": MAX_IMPORT_BYTES // (1024 * 1024)},
             ),
         ]

@@ -1,7 +1,9 @@
 """The file format on its own: reading, checking and planning, with no database."""
 
 import codecs
+import io
 
+import openpyxl
 import pytest
 from django.utils import translation
 
@@ -15,7 +17,9 @@ from competencies.framework_io import (
     read_table,
     write_table,
 )
+from lms import tabular
 from tests.competencies.conftest import GOOD_ROWS, make_csv, make_xlsx
+from tests.fixtures.tabular import excel
 
 
 @pytest.fixture(autouse=True)
@@ -195,11 +199,51 @@ def test_bad_byte_after_a_multiline_cell_counts_spreadsheet_rows():
     assert found == [(3, WHOLE_ROW)]
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
-def test_utf16_is_refused(encoding):
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_refused(encoding):
     found, parsed = errors_of(make_csv(GOOD_ROWS, encoding=encoding))
     assert found == [(1, WHOLE_ROW)]
     assert parsed.rows == []
+
+
+@pytest.mark.parametrize(
+    "build", [excel.unicode_text, excel.unicode_text_big_endian, excel.csv_utf8]
+)
+def test_excel_unicode_text_and_csv_utf8_are_read(build):
+    found, parsed = errors_of(build([COLUMNS, *GOOD_ROWS]))
+    assert found == []
+    assert [list(row.cells()) for row in parsed.rows] == GOOD_ROWS
+
+
+def test_ansi_csv_with_khmer_as_question_marks_is_refused():
+    parsed = parse_and_validate(excel.csv_ansi([COLUMNS, *GOOD_ROWS]), filename="f.csv")
+    assert [(e.row, e.column, e.code) for e in parsed.errors] == [
+        (2, "name_km", "mangled_text")
+    ]
+    assert parsed.rows == []
+    assert "“CSV UTF-8 (Comma delimited)”" in parsed.errors[0].message
+
+
+def test_header_below_a_title_row():
+    rows = [["DMIL framework, 2026 edition"], COLUMNS, *GOOD_ROWS]
+    parsed = parse_and_validate(excel.openpyxl_xlsx(rows), filename="f.xlsx")
+    assert [(e.row, e.code, e.params) for e in parsed.errors] == [
+        (1, "header_not_first", {"found": 2})
+    ]
+
+
+def test_other_columns_are_not_read_unless_a_column_is_missing():
+    header = [*COLUMNS, "notes"]
+    rows = [[*row, "a note"] for row in GOOD_ROWS]
+    found, parsed = errors_of(make_csv(rows, header=header))
+    assert found == [] and len(parsed.rows) == len(GOOD_ROWS)
+    header = [("Name KM" if c == "name_km" else c) for c in COLUMNS[:-1]] + ["src"]
+    found, parsed = errors_of(make_csv(GOOD_ROWS, header=header))
+    # "Name KM" reads as name_km; "src" is named, being perhaps "source".
+    assert [(e.column, e.code) for e in parsed.errors] == [
+        ("src", "unknown_column"),
+        ("source", "missing_column"),
+    ]
 
 
 @pytest.mark.parametrize("data", [b"", b"  \r\n", codecs.BOM_UTF8])
@@ -325,13 +369,30 @@ def test_plan_orders_and_compares():
 
 
 def test_format_from_filename():
-    assert framework_io.format_from_filename("Framework.XLSX") == "xlsx"
-    assert framework_io.format_from_filename("a.csv") == "csv"
-    assert framework_io.format_from_filename("noext") is None
+    assert tabular.format_from_filename("Framework.XLSX") == "xlsx"
+    assert tabular.format_from_filename("a.csv") == "csv"
+    assert tabular.format_from_filename("noext") is None
 
 
-def test_workbook_that_unpacks_too_large_is_refused(monkeypatch):
-    monkeypatch.setattr(framework_io, "XLSX_MAX_UNPACKED_BYTES", 1000)
-    found, parsed = errors_of(make_xlsx(GOOD_ROWS), "f.xlsx")
+def test_workbook_that_unpacks_too_large_is_refused():
+    data = excel.zip_bomb_xlsx(tabular.XLSX_MAX_UNPACKED_BYTES + 1)
+    found, parsed = errors_of(data, "f.xlsx")
     assert found == [(None, WHOLE_ROW)]
+    assert parsed.errors[0].code == "xlsx_too_large"
     assert "too large" in parsed.errors[0].message
+
+
+def test_written_xlsx_keeps_formula_like_names_as_text():
+    rows = [["area", "F", "", '=HYPERLINK("http://x.example")', "-ក", "", "", ""]]
+    parsed = parse_and_validate(make_csv(rows), filename="f.csv")
+    data = write_table(parsed.rows, fmt="xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet["D2"].data_type == "s" and sheet["E2"].data_type == "s"
+    again = read_table(data, filename="f.xlsx")
+    assert [row.cells() for row in again.rows] == [row.cells() for row in parsed.rows]
+
+
+def test_messages_are_registered_once_under_their_codes():
+    assert set(framework_io.MESSAGES) <= set(tabular.MESSAGES)
+    error = framework_io.RowError(2, "code", "empty_code")
+    assert framework_io.RowError.from_dict(error.as_dict()) == error

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from competencies import framework_io
 from competencies.models import Framework
 from competencies.services import framework_export
+from lms import tabular
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path)
 
     def handle(self, *args, code, path, **options):
-        fmt = framework_io.format_from_filename(path.name)
+        fmt = tabular.format_from_filename(path.name)
         if fmt is None:
             raise CommandError(f"{path} must end in .csv or .xlsx.")
         framework = Framework.objects.filter(code=code).first()
