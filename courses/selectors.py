@@ -4,6 +4,7 @@ Every function here runs a fixed number of queries, whatever the number of cours
 or lessons.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
@@ -22,6 +23,9 @@ from courses.models import (
     LessonPage,
 )
 from courses.requirements import progress_for
+
+# A letter or digit in any script (Khmer consonants and digits included).
+WORD_RE = re.compile(r"[^\W_]")
 
 COURSE_TARGETS = Prefetch(
     "competence_targets",
@@ -316,13 +320,14 @@ def my_learning(*, user) -> dict:
 def search_courses(*, query: str, limit: int = 30):
     """Courses and lessons matching the query, in either language.
 
-    The query is segmented like the index (courses.khmer.segment), so a Khmer word
-    inside a sentence is found.
+    The query is normalised and segmented like the index (courses.khmer.segment),
+    so a Khmer word inside a sentence is found. Every word must match; a term with
+    no letter or digit (a khan ។, a lone "?") is dropped, since the index holds no
+    such word and it would match nothing.
     """
-    query = (query or "").strip()
-    if not query:
+    terms = " ".join(t for t in segment(query or "").split() if WORD_RE.search(t))
+    if not terms:
         return []
-    terms = segment(query)
     results = []
     for model in (CoursePage, LessonPage):
         found = model.objects.live().public().search(terms, operator="and")
