@@ -8,7 +8,9 @@ SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 
 TEST_SYSTEM_PACKAGES := chromium poppler-utils zbar-tools
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# The suite runs on both cores; each worker gets its own test database.
+# The suite runs on both cores; each worker gets its own test database. The tests
+# that need PostgreSQL then run against a throwaway one (scripts/test-postgres),
+# unless the suite's own database was PostgreSQL already.
 PYTEST_WORKERS ?= 2
 
 .PHONY: demo test screenshots bootstrap bootstrap-dev sysdeps sysdeps-test messages lint lock serve clean
@@ -24,6 +26,7 @@ test: bootstrap-dev
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run --settings=lms.settings.test
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	PYTEST=$(VENV)/bin/pytest PY=$(PY) scripts/test-postgres --after-main-run
 
 # Every demo page in a browser at phone and laptop width, in both languages; the
 # README's pictures land in docs/screenshots/.
