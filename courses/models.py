@@ -197,6 +197,14 @@ class LessonPage(SegmentedSearchMixin, LocaleFallbackMixin, Page):
             self.course_key = parent.translation_key
         super().save(*args, **kwargs)
 
+    def serve(self, request, *args, **kwargs):
+        if not getattr(request, "is_preview", False):
+            from courses.services import lesson_open
+
+            # "Continue" on the course page comes back here.
+            lesson_open(user=request.user, lesson=self)
+        return super().serve(request, *args, **kwargs)
+
     def get_context(self, request, *args, **kwargs):
         from courses.selectors import lesson_page_context
 

@@ -191,3 +191,80 @@ def test_page_missing_in_language_falls_back_with_notice(client, site_tree, fram
     assert "សុវត្ថិភាពលើអ៊ីនធឺណិត" in html
     catalogue = client.get("/en/courses/").content.decode()
     assert "Only available in" in catalogue
+
+
+def test_opening_a_lesson_is_where_resume_and_the_course_page_continue(
+    client, learner, site_tree, framework
+):
+    course, lessons = make_course(site_tree, framework, lessons=4)
+    client.force_login(learner)
+    # Opened before enrolling: nothing to remember yet.
+    assert client.get(lessons[2].url).status_code == 200
+    client.post(reverse("courses:enrol", args=[course.pk]))
+    assert Enrolment.objects.get(user=learner).last_lesson_key is None
+    assert client.get(reverse("courses:resume", args=[course.pk])).url == lessons[0].url
+
+    assert client.get(lessons[2].url).status_code == 200
+    enrolment = Enrolment.objects.get(user=learner)
+    assert enrolment.last_lesson_key == lessons[2].translation_key
+    assert client.get(reverse("courses:resume", args=[course.pk])).url == lessons[2].url
+    page = client.get(course.url).content.decode()
+    with translation.override("km"):
+        resume = translation.gettext("Resume")
+    assert f'href="{lessons[2].url}">{resume}</a>' in page
+
+    # The same lesson in the other language is the same place in the course.
+    km_lesson = lessons[3].get_translation(site_tree["km"])
+    assert client.get(km_lesson.url).status_code == 200
+    assert (
+        Enrolment.objects.get(user=learner).last_lesson_key
+        == lessons[3].translation_key
+    )
+    # Once that lesson is done, "Continue" goes to the first lesson still to do.
+    client.post(reverse("courses:lesson_complete", args=[lessons[3].pk]))
+    assert client.get(reverse("courses:resume", args=[course.pk])).url == lessons[0].url
+
+
+def test_an_editor_preview_does_not_move_the_learners_place(
+    client, learner, site_tree, framework
+):
+    course, lessons = make_course(site_tree, framework, lessons=2)
+    services.enrolment_create(user=learner, course=course)
+    request_factory_lesson = lessons[1]
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(request_factory_lesson.url)
+    request.user = learner
+    request.is_preview = True
+    request_factory_lesson.serve(request)
+    assert Enrolment.objects.get(user=learner).last_lesson_key is None
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example",
+        "https://evil.example/learning/",
+        "javascript:alert(1)",
+        "/\t/evil.example",
+    ],
+)
+def test_enrol_never_sends_the_learner_off_site(
+    client, learner, site_tree, framework, target
+):
+    course, _lessons = make_course(site_tree, framework, lessons=1)
+    client.force_login(learner)
+    response = client.post(reverse("courses:enrol", args=[course.pk]), {"next": target})
+    assert response.status_code == 302
+    assert response.url == course.url
+
+
+def test_enrol_goes_back_to_a_page_of_the_site(client, learner, site_tree, framework):
+    course, _lessons = make_course(site_tree, framework, lessons=1)
+    client.force_login(learner)
+    response = client.post(
+        reverse("courses:enrol", args=[course.pk]), {"next": "/learning/?tab=1"}
+    )
+    assert response.url == "/learning/?tab=1"

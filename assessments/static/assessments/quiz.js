@@ -30,17 +30,7 @@
       .catch(function () { status.textContent = form.dataset.errorText; });
   }
 
-  var timers = {};
-  form.addEventListener("change", function (event) {
-    var fieldset = event.target.closest("fieldset[data-question]");
-    if (fieldset) save(fieldset);
-  });
-  form.addEventListener("input", function (event) {
-    var fieldset = event.target.closest("fieldset[data-question]");
-    if (!fieldset || event.target.type !== "text") return;
-    clearTimeout(timers[fieldset.dataset.question]);
-    timers[fieldset.dataset.question] = setTimeout(function () { save(fieldset); }, 600);
-  });
+  window.SalaSaveOnChange(form, save);
   // Confirms where a button asks to, and waits for the saves in flight.
   window.SalaSubmitAfterSaves(form, queue);
 

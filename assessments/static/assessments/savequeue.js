@@ -60,4 +60,20 @@
       });
     });
   };
+
+  // Save a question's fieldset when an answer changes, and 600 ms after typing
+  // stops in a text answer.
+  window.SalaSaveOnChange = function (form, save) {
+    var typing = {};
+    form.addEventListener("change", function (event) {
+      var fieldset = event.target.closest("fieldset[data-question]");
+      if (fieldset) save(fieldset);
+    });
+    form.addEventListener("input", function (event) {
+      var fieldset = event.target.closest("fieldset[data-question]");
+      if (!fieldset || event.target.type !== "text") return;
+      clearTimeout(typing[fieldset.dataset.question]);
+      typing[fieldset.dataset.question] = setTimeout(function () { save(fieldset); }, 600);
+    });
+  };
 })();

@@ -97,17 +97,7 @@
     Object.keys(pending).forEach(function (question) { save(pending[question]); });
   }
 
-  var typing = {};
-  form.addEventListener("change", function (event) {
-    var fieldset = event.target.closest("fieldset[data-question]");
-    if (fieldset) save(fieldset);
-  });
-  form.addEventListener("input", function (event) {
-    var fieldset = event.target.closest("fieldset[data-question]");
-    if (!fieldset || event.target.type !== "text") return;
-    clearTimeout(typing[fieldset.dataset.question]);
-    typing[fieldset.dataset.question] = setTimeout(function () { save(fieldset); }, 600);
-  });
+  window.SalaSaveOnChange(form, save);
   // Confirms where a button asks to, and waits for the saves in flight.
   window.SalaSubmitAfterSaves(form, queue);
   window.addEventListener("online", retryPending);
