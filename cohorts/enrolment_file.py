@@ -2,7 +2,17 @@
 
 The file is one table read by ``lms.tabular`` (CSV or XLSX; encodings, limits
 and row numbers are explained there), with a header naming the columns in
-``COLUMNS`` or their aliases. ``phone`` and ``language`` may be left out.
+``COLUMNS`` or their aliases. ``phone`` and ``language`` may be left out, and so
+may ``full_name_km``: a file exported from another platform has no Khmer name,
+and a Latin name in the Khmer field would be printed on Khmer certificates as if
+it were one, so the Khmer name is left for the learner to add in their profile.
+When the column is there, every row needs its cell.
+
+Moodle's "Upload users" file is read as it is: ``firstname`` + ``lastname``
+give the Latin name (joined by a space), ``department`` the position, ``phone1``
+the phone, ``lang`` the language and ``cohort1`` the cohort; ``username`` and
+``idnumber`` are not read (a Sala account is its e-mail address). Sala still
+needs the institution and the cohort of each learner.
 
 An error is a ``lms.tabular.RowError``: a message code of ``MESSAGES`` (or of the
 reader's) and its parameters, stored as they are on the import job and shown in
@@ -21,7 +31,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from lms import tabular
-from lms.tabular import WHOLE_ROW, Column, ColumnUse, RowError  # noqa: F401
+from lms.tabular import WHOLE_ROW, Column, ColumnUse, Joined, RowError  # noqa: F401
 
 SCHEMA = tabular.Schema(
     columns=(
@@ -33,6 +43,7 @@ SCHEMA = tabular.Schema(
         Column(
             "full_name_km",
             _("Full name in Khmer"),
+            required=False,
             aliases=("name_km", "full name khmer", "full name in khmer"),
         ),
         Column(
@@ -41,16 +52,18 @@ SCHEMA = tabular.Schema(
             aliases=("name_latin", "full name in latin script"),
         ),
         Column("institution", _("Institution")),
-        Column("position", _("Position")),
-        Column("phone", _("Phone"), required=False, aliases=("phone number",)),
-        Column("cohort", _("Cohort")),
+        Column("position", _("Position"), aliases=("department",)),
+        Column("phone", _("Phone"), required=False, aliases=("phone number", "phone1")),
+        Column("cohort", _("Cohort"), aliases=("cohort1",)),
         Column(
             "language",
             _("Preferred language"),
             required=False,
-            aliases=("preferred language",),
+            aliases=("preferred language", "lang"),
         ),
     ),
+    joined=(Joined("full_name_latin", ("firstname", "lastname")),),
+    ignored=("username", "idnumber"),
 )
 COLUMNS = SCHEMA.names
 # The cells every row must fill, when their column is in the file.
@@ -154,6 +167,17 @@ def read_table(data: bytes, *, filename: str = "") -> ParsedFile:
         columns=reading.columns,
         ignored=reading.ignored,
     )
+
+
+def column_mapping(data: bytes, *, filename: str = "") -> ParsedFile:
+    """How the file's header is read (``columns``, ``ignored``), reading no
+    further than the header."""
+    reading = tabular.read_table(
+        data, schema=SCHEMA, filename=filename, header_only=True
+    )
+    if reading.errors:
+        return ParsedFile(errors=reading.errors)
+    return ParsedFile(columns=reading.columns, ignored=reading.ignored)
 
 
 # Checking -----------------------------------------------------------------------

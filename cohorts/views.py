@@ -338,6 +338,11 @@ def import_detail(request, pk):
     job = _own_import(request, pk)
     errors = [enrolment_file.RowError.from_dict(item) for item in job.errors]
     plan = Paginator(job.plan, 100).get_page(request.GET.get("page"))
+    mapping = None
+    if not job.is_running and job.status != JobStatus.FAILED:
+        # Read again from the stored file's header: what is shown is what the
+        # check understood, for jobs stored before this was shown too.
+        mapping = enrolment_file.column_mapping(bytes(job.data), filename=job.filename)
     return render(
         request,
         "cohorts/import_detail.html",
@@ -346,6 +351,7 @@ def import_detail(request, pk):
             "errors": errors[:500],
             "error_count": len(errors),
             "plan": plan,
+            "mapping": mapping,
             "form": ImportForm(),
         },
     )

@@ -233,7 +233,7 @@ def test_wrong_columns(trainer, cohort):
         missing = ef.RowError.from_dict(job.errors[-1]).message
     assert missing == (
         "The required column is missing. Its header may also be written: "
-        "name_latin, full name in latin script."
+        "name_latin, full name in latin script, firstname + lastname."
     )
 
 
