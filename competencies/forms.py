@@ -4,9 +4,9 @@ from django import forms
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
-from competencies import framework_io
 from competencies.models import Framework
 from competencies.services import MAX_IMPORT_BYTES
+from lms import tabular
 
 
 class FrameworkImportForm(forms.Form):
@@ -18,7 +18,7 @@ class FrameworkImportForm(forms.Form):
             "CSV (UTF-8) or Excel (.xlsx) with the columns type, code, parent, "
             "name_en, name_km, description_en, description_km and source."
         ),
-        validators=[FileExtensionValidator(allowed_extensions=framework_io.FORMATS)],
+        validators=[FileExtensionValidator(allowed_extensions=tabular.UPLOAD_SUFFIXES)],
     )
     framework = forms.ModelChoiceField(
         label=_("Framework"),

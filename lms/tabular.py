@@ -84,6 +84,9 @@ def xlsx_texts_kept(worksheet) -> None:
 # Reading: limits and formats ------------------------------------------------------
 
 FORMATS = ("csv", "xlsx")
+# What an upload may be named: Excel saves "Unicode Text" as .txt; a .tsv is
+# read like a .csv (the delimiter is found, not taken from the name).
+UPLOAD_SUFFIXES = ("csv", "tsv", "txt", "xlsx")
 XLSX_MAGIC = b"PK\x03\x04"
 # About 31,000 learners of eight columns; openpyxl reads some 25,000 cells a
 # second on a small server, so this stays within a request's patience.
@@ -101,8 +104,11 @@ _SAVE_AS_UTF8 = _(
 
 
 def format_from_filename(filename: str) -> str | None:
+    """How an upload named ``filename`` is read: "csv" (text), "xlsx" or None."""
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    return suffix if suffix in FORMATS else None
+    if suffix not in UPLOAD_SUFFIXES:
+        return None
+    return "xlsx" if suffix == "xlsx" else "csv"
 
 
 # Errors -----------------------------------------------------------------------------

@@ -373,6 +373,21 @@ def test_truncated_workbook():
     ]
 
 
+@pytest.mark.parametrize(
+    ("filename", "fmt"),
+    [
+        ("Learners.XLSX", "xlsx"),
+        ("learners.csv", "csv"),
+        ("learners.txt", "csv"),  # Excel's "Unicode Text"
+        ("learners.tsv", "csv"),
+        ("learners.ods", None),
+        ("learners", None),
+    ],
+)
+def test_format_from_filename(filename, fmt):
+    assert tabular.format_from_filename(filename) == fmt
+
+
 def test_unsupported_type():
     assert found(read(b"email\n", "learners.ods")) == [
         (None, WHOLE_ROW, "unsupported_type")

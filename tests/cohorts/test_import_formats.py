@@ -72,8 +72,8 @@ FILES = {
         lambda rows: excel.csv_utf8(rows, delimiter=";"),
         "learners.csv",
     ),
-    "Unicode Text": (excel.unicode_text, "learners.csv"),
-    "Unicode Text, big-endian": (excel.unicode_text_big_endian, "learners.txt.csv"),
+    "Unicode Text": (excel.unicode_text, "learners.txt"),
+    "Unicode Text, big-endian": (excel.unicode_text_big_endian, "learners.csv"),
     "openpyxl": (excel.openpyxl_xlsx, "learners.xlsx"),
     "pandas": (excel.pandas_xlsx, "learners.xlsx"),
 }

@@ -45,7 +45,7 @@ def apply(job):
     ("build", "filename"),
     [
         (lambda: MOODLE_FILE.read_bytes(), "moodle-users.csv"),
-        (lambda: excel.unicode_text(moodle_rows()), "moodle-users.txt.csv"),
+        (lambda: excel.unicode_text(moodle_rows()), "moodle-users.txt"),
         (lambda: excel.openpyxl_xlsx(moodle_rows()), "moodle-users.xlsx"),
     ],
 )

@@ -167,7 +167,8 @@ def test_form_requires_names_for_a_new_framework(client, editor, good_rows):
 
 def test_form_refuses_other_file_types(client, editor):
     client.force_login(editor)
-    response = preview(client, b"hello", "notes.txt", **new_framework_fields())
+    # Not .txt: that is how Excel names its "Unicode Text" (UTF-16) files.
+    response = preview(client, b"hello", "notes.ods", **new_framework_fields())
     assert "file" in response.context["form"].errors
 
 

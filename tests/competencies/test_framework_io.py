@@ -1,4 +1,6 @@
-"""The file format on its own: reading, checking and planning, with no database."""
+"""The file format on its own: reading, checking and planning, with no database;
+last, files as other programs write them through the import service, which
+writes nothing while any error remains."""
 
 import codecs
 import io
@@ -368,12 +370,6 @@ def test_plan_orders_and_compares():
     assert plan.competences.status("A.1") == "created"
 
 
-def test_format_from_filename():
-    assert tabular.format_from_filename("Framework.XLSX") == "xlsx"
-    assert tabular.format_from_filename("a.csv") == "csv"
-    assert tabular.format_from_filename("noext") is None
-
-
 def test_workbook_that_unpacks_too_large_is_refused():
     data = excel.zip_bomb_xlsx(tabular.XLSX_MAX_UNPACKED_BYTES + 1)
     found, parsed = errors_of(data, "f.xlsx")
@@ -396,3 +392,50 @@ def test_messages_are_registered_once_under_their_codes():
     assert set(framework_io.MESSAGES) <= set(tabular.MESSAGES)
     error = framework_io.RowError(2, "code", "empty_code")
     assert framework_io.RowError.from_dict(error.as_dict()) == error
+
+
+REFUSED = {
+    "ANSI CSV, Khmer as ?": (
+        lambda: excel.csv_ansi([COLUMNS, *GOOD_ROWS]),
+        "f.csv",
+        [(2, "name_km", "mangled_text")],
+    ),
+    "title row above the header": (
+        lambda: excel.openpyxl_xlsx([["DMIL framework"], COLUMNS, *GOOD_ROWS]),
+        "f.xlsx",
+        [(1, WHOLE_ROW, "header_not_first")],
+    ),
+    "zip bomb": (
+        lambda: excel.zip_bomb_xlsx(tabular.XLSX_MAX_UNPACKED_BYTES + 1),
+        "f.xlsx",
+        [(None, WHOLE_ROW, "xlsx_too_large")],
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", REFUSED)
+def test_refused_files_write_nothing(case):
+    from competencies.services import framework_import
+    from tests.competencies.conftest import counts
+
+    build, filename, expected = REFUSED[case]
+    before = counts()
+    result = framework_import(
+        framework_code="test-fw",
+        name_en="Test framework",
+        name_km="ក្របខណ្ឌសាកល្បង",
+        file=build(),
+        filename=filename,
+    )
+    assert [(e.row, e.column, e.code) for e in result.errors] == expected
+    assert not result.applied and counts() == before
+    # The same rows, saved by Excel as Unicode Text (a .txt file), are imported.
+    good = framework_import(
+        framework_code="test-fw",
+        name_en="Test framework",
+        name_km="ក្របខណ្ឌសាកល្បង",
+        file=excel.unicode_text([COLUMNS, *GOOD_ROWS]),
+        filename="framework.txt",
+    )
+    assert good.errors == [] and counts()[1:] == (2, 2, 3)

@@ -17,8 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path)
 
     def handle(self, *args, code, path, **options):
-        fmt = tabular.format_from_filename(path.name)
-        if fmt is None:
+        fmt = path.suffix.lower().removeprefix(".")
+        if fmt not in tabular.FORMATS:
             raise CommandError(f"{path} must end in .csv or .xlsx.")
         framework = Framework.objects.filter(code=code).first()
         if framework is None:
