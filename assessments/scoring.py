@@ -28,7 +28,6 @@ Rules, in the order they apply:
   mastery threshold (0.8 by default). 0 means "below the first level".
 """
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -36,11 +35,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 # One Khmer normal form for answers and search (a pure module, no database).
 from assessments import kinds
 from courses import khmer
-
-SPACE_RE = re.compile(r"\s+")
-# Khmer separates phrases, not words, with spaces: a space typed between two Khmer
-# words is not a difference.
-KHMER_SPACE_RE = re.compile(r"(?<=[\u1780-\u17ff])\s+(?=[\u1780-\u17ff])")
 
 SINGLE = "single"
 MULTIPLE = "multiple"
@@ -100,11 +94,8 @@ class CompetenceScore:
 
 
 def normalise_text(text: str) -> str:
-    """The form in which short answers are compared."""
-    text = khmer.to_ascii_digits(khmer.normalise(str(text or "")))
-    text = KHMER_SPACE_RE.sub("", text)
-    text = SPACE_RE.sub(" ", text).strip()
-    return text.casefold()
+    """The form in which short answers are compared (``courses.khmer.match_key``)."""
+    return khmer.match_key(text)
 
 
 def parse_number(text) -> Decimal | None:

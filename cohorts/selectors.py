@@ -25,6 +25,7 @@ from assessments.models import Attempt, CompetenceResult
 from cohorts.models import Assignment, Cohort, Membership
 from competencies.models import Competence, Framework, ProficiencyLevel
 from competencies.selectors import framework_get_default
+from courses.khmer import match_key
 from courses.models import CourseCompetence, CoursePage, Enrolment, LessonCompletion
 from courses.requirements import requirement_providers
 
@@ -444,14 +445,16 @@ def cohort_dashboard(
     )
 
 
+def _name_matches(user, query: str) -> bool:
+    """Does the learner's name or e-mail contain the query, in the one form Sala
+    compares typed text in (Khmer spelt either way, Khmer or ASCII digits)?"""
+    haystack = " ".join([user.full_name_km, user.full_name_latin, user.email])
+    return match_key(query) in match_key(haystack)
+
+
 def _matches(row: LearnerRow, filters: Filters) -> bool:
     if filters.q:
-        needle = filters.q.casefold()
-        user = row.user
-        haystack = " ".join(
-            [user.full_name_km, user.full_name_latin, user.email]
-        ).casefold()
-        if needle not in haystack:
+        if not _name_matches(row.user, filters.q):
             return False
     if filters.status == AT_RISK:
         return bool(row.risks)
@@ -598,11 +601,7 @@ def institution_rollup(
 
 def _rollup_matches(row: RollupRow, filters: Filters) -> bool:
     if filters.q:
-        user = row.user
-        haystack = " ".join(
-            [user.full_name_km, user.full_name_latin, user.email]
-        ).casefold()
-        if filters.q.casefold() not in haystack:
+        if not _name_matches(row.user, filters.q):
             return False
     if filters.status in STATUSES:
         return row.counts[filters.status] > 0

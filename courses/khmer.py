@@ -81,11 +81,12 @@ def khmer_words(text: str) -> list[str]:
 
 
 def segment(text: str) -> str:
-    """Put a space between Khmer words so that word-based indexes can find them."""
+    """Put a space between Khmer words so that word-based indexes can find them
+    (normalised, Khmer digits as 0-9: the index and the query alike)."""
     if not text:
         return ""
-    text = normalise(text)
-    return KHMER_RE.sub(lambda m: " ".join(khmer_words(m.group(0))), text)
+    text = KHMER_RE.sub(lambda m: " ".join(khmer_words(m.group(0))), normalise(text))
+    return to_ascii_digits(text)
 
 
 def strip_zero_width(text: str) -> str:
@@ -111,6 +112,20 @@ def normalise(text: str) -> str:
     """The one Khmer normal form, for answers, search (index and query) and
     names: NFC, no zero-width characters, ``fold_khmer``."""
     return fold_khmer(strip_zero_width(unicodedata.normalize("NFC", text or "")))
+
+
+SPACE_RE = re.compile(r"\s+")
+# Khmer separates phrases, not words, with spaces: a space typed between two Khmer
+# letters is not a difference.
+KHMER_SPACE_RE = re.compile(r"(?<=[\u1780-\u17ff])\s+(?=[\u1780-\u17ff])")
+
+
+def match_key(text: str) -> str:
+    """The form in which two typed texts are compared (short answers, names,
+    institutions): ``normalise``, Khmer digits as 0-9, no space between Khmer
+    letters, white space collapsed, case folded."""
+    text = KHMER_SPACE_RE.sub("", normalise(str(text or "")))
+    return SPACE_RE.sub(" ", to_ascii_digits(text)).strip().casefold()
 
 
 def to_ascii_digits(text: str) -> str:

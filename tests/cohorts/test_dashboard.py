@@ -117,6 +117,13 @@ def test_filters_apply_to_rows_and_columns(cohort, progress_cohort, courses):
     by_name = selectors.filters_from({"q": "idle"})
     dashboard = selectors.cohort_dashboard(cohort=cohort, filters=by_name, today=TODAY)
     assert list(statuses(dashboard)) == ["C IDLE"]
+    # A Khmer name typed in the legacy order, with a zero-width space, matches.
+    idle = next(r.user for r in dashboard.rows if r.user.full_name_latin == "C IDLE")
+    idle.full_name_km = "ស្ត្រី សុខា"
+    idle.save(update_fields=["full_name_km"])
+    typed = selectors.filters_from({"q": "ស្រ្តី\u200bសុខា"})
+    dashboard = selectors.cohort_dashboard(cohort=cohort, filters=typed, today=TODAY)
+    assert list(statuses(dashboard)) == ["C IDLE"]
     targeted = selectors.filters_from({"competences": "targeted"})
     assert selectors.filters_from({"status": "nonsense"}).status == ""
     dashboard = selectors.cohort_dashboard(cohort=cohort, filters=targeted, today=TODAY)
