@@ -45,6 +45,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -189,18 +190,22 @@ register_messages(
         "file_too_large": _("The file is larger than %(size)s MB."),
         "empty_file": _("The file is empty."),
         "no_rows": _("The file has no data rows below the header."),
-        "not_utf8": _(
-            "The file is not in UTF-8: this row holds the first character that "
-            "cannot be read."
-        )
-        + " "
-        + _SAVE_AS_UTF8,
-        "mangled_text": _(
-            "“%(value)s”: this cell has question marks where letters should be, "
-            "as when Khmer is saved in a format that cannot hold it."
-        )
-        + " "
-        + _SAVE_AS_UTF8,
+        "not_utf8": format_lazy(
+            "{} {}",
+            _(
+                "The file is not in UTF-8: this row holds the first character "
+                "that cannot be read."
+            ),
+            _SAVE_AS_UTF8,
+        ),
+        "mangled_text": format_lazy(
+            "{} {}",
+            _(
+                "“%(value)s”: this cell has question marks where letters should "
+                "be, as when Khmer is saved in a format that cannot hold it."
+            ),
+            _SAVE_AS_UTF8,
+        ),
         "bad_csv": _("This row cannot be read as CSV: %(reason)s"),
         "bad_xlsx": _(
             "The file cannot be read as an Excel workbook (.xlsx): %(reason)s"

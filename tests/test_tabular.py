@@ -413,6 +413,20 @@ def test_errors_are_stored_as_codes_and_read_in_the_readers_language():
         assert str(again) == "Row 1, column —: The file is empty."
 
 
+def test_every_message_is_translated_when_read_not_when_imported():
+    from django.utils.functional import Promise
+
+    import cohorts.enrolment_file  # noqa: F401 - registers its messages
+    import competencies.framework_io  # noqa: F401 - likewise
+
+    eager = [
+        code
+        for code, text in tabular.MESSAGES.items()
+        if not isinstance(text, Promise) and code != "test_only_code"
+    ]
+    assert eager == []
+
+
 def test_a_message_code_belongs_to_one_module():
     tabular.register_messages("tests.test_tabular", {"test_only_code": "Mine."})
     tabular.register_messages("tests.test_tabular", {"test_only_code": "Mine."})
