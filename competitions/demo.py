@@ -17,6 +17,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 
 from accounts.models import Institution, User
 from assessments.models import Question, QuestionBank, QuestionCompetence
@@ -111,43 +112,21 @@ def _blueprint_rows(contest: Contest) -> int:
     return total
 
 
-def _answers(sitting, ability: float, rng: random.Random) -> dict:
+def _answers(sitting, ability: float, rng: random.Random) -> MultiValueDict:
     """Form data answering each question right with probability ``ability``."""
     questions = Question.objects.prefetch_related("choices").in_bulk(
         sitting.question_ids
     )
-    data = {}
+    data = MultiValueDict()
     for item in sitting.layout:
         question = questions[item["question"]]
-        name = f"q-{question.pk}"
-        right = rng.random() < ability
         choices = sorted(question.choices.all(), key=lambda c: (c.sort_order, c.pk))
-        correct = [c.pk for c in choices if c.is_correct]
-        wrong = [c.pk for c in choices if not c.is_correct]
-        if question.kind in ("single", "true_false"):
-            pick = correct if right or not wrong else [rng.choice(wrong)]
-            data[name] = [str(pick[0])] if pick else []
-        elif question.kind == "multiple":
-            data[name] = [str(c) for c in (correct if right else wrong[:1] or correct)]
-        elif question.kind == "ordering":
-            order = [c.pk for c in choices]
-            if not right:
-                rng.shuffle(order)
-            for position, choice_id in enumerate(order, start=1):
-                data[f"{name}-pos-{choice_id}"] = str(position)
-        elif question.kind == "short_text":
-            accepted = question.accepted_answer_list()
-            data[name] = accepted[0] if right and accepted else "?"
-        elif question.kind == "numeric":
-            value = question.numeric_answer
-            data[name] = str(value if right and value is not None else -1)
+        answer = question.kind_spec.demo_answer(
+            question=question, choices=choices, right=rng.random() < ability, rng=rng
+        )
+        for name, values in answer.items():
+            data.setlist(name, values)
     return data
-
-
-class _FormData(dict):
-    def getlist(self, key):
-        value = self.get(key, [])
-        return value if isinstance(value, list) else [value]
 
 
 def _contestant_logins_ensure(password: str | None) -> None:
@@ -208,7 +187,7 @@ def _contestants(contest: Contest, rng: random.Random, password: str | None) -> 
         services.sitting_responses_save(
             sitting_id=sitting.pk,
             user=user,
-            data=_FormData(_answers(sitting, ability, rng)),
+            data=_answers(sitting, ability, rng),
             now=started + timedelta(minutes=5),
         )
         services.sitting_submit(
