@@ -171,11 +171,11 @@ class ImportJob(models.Model):
     """An uploaded enrolment file, its dry run and, once applied, its result.
 
     ``errors``: [{"row": int | null, "column": str, "code": str, "params": {}}],
-    where ``code`` names a message of ``cohorts.enrolment_file.MESSAGES`` shown in the
-    reader's language. ``plan``: [{"row": int, "email": str, "name": str,
-    "cohort": str, "action": "create" | "update" | "skip", "changes": [str]}], one
-    entry per data row, in file order. ``summary``: {"create": int, "update": int,
-    "skip": int}.
+    where ``code`` names a message of ``lms.tabular.MESSAGES`` (the reader's own,
+    or one ``cohorts.enrolment_file`` registers) shown in the reader's language.
+    ``plan``: [{"row": int, "email": str, "name": str, "cohort": str, "action":
+    "create" | "update" | "skip", "changes": [str]}], one entry per data row, in
+    file order. ``summary``: {"create": int, "update": int, "skip": int}.
     """
 
     created_by = models.ForeignKey(
