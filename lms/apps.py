@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class LmsConfig(AppConfig):
     name = "lms"
     verbose_name = _("Sala")
+
+    def ready(self):
+        from lms import csp
+
+        csp.nonce_wagtail_choosers()

@@ -45,6 +45,8 @@ class Screen:
     name: str
     email: str  # whose session opens it ("" for the public)
     path: str
+    # Admin screens follow Wagtail's layout: checked for errors, not for width.
+    layout_checked: bool = True
 
 
 @dataclass
@@ -60,9 +62,13 @@ class Shot:
     # Icons (inline SVG) drawn larger than 64 px (the largest Wagtail draws): an
     # icon left without its size.
     big_icons: int = 0
+    # What the Content-Security-Policy blocked (directive and what it blocked).
+    csp_violations: tuple[str, ...] = ()
 
     @property
     def fits(self) -> bool:
+        if not self.screen.layout_checked:
+            return True
         return self.scroll_width <= self.width and not self.big_icons
 
     @property
@@ -73,19 +79,20 @@ class Shot:
             and self.width >= LAPTOP[0]
             and self.clipped_tables
         )
-        return self.status == 200 and self.fits and whole
+        return self.status == 200 and self.fits and whole and not self.csp_violations
 
     def __str__(self):
         return (
             f"{self.screen.name:22} {self.language} {self.width:>4}px  "
             f"HTTP {self.status}  scrollWidth {self.scroll_width}"
-            + ("" if self.scroll_width <= self.width else "  TOO WIDE")
+            + ("" if self.fits else "  TOO WIDE")
             + (f"  {self.big_icons} OVERSIZED ICON(S)" if self.big_icons else "")
             + (
                 f"  {self.clipped_tables} table(s) scroll"
                 if self.clipped_tables
                 else ""
             )
+            + "".join(f"  CSP BLOCKED {v}" for v in self.csp_violations)
         )
 
 
@@ -99,8 +106,13 @@ def demo_screens(language: str) -> list[Screen]:
 
     learner, student = "learner@sala.demo", "student@sala.demo"
     trainer, editor = "trainer@sala.demo", "editor@sala.demo"
-    screens = []
+    screens = [
+        Screen("home", "", f"/{language}/"),
+        Screen("login", "", f"/{language}/accounts/login/"),
+        Screen("signup", "", f"/{language}/accounts/signup/"),
+    ]
     with translation.override(language):
+        screens.append(Screen("search", "", reverse("search") + "?q=password"))
         course = (
             CoursePage.objects.live()
             .filter(locale__language_code=language)
@@ -188,6 +200,45 @@ def demo_screens(language: str) -> list[Screen]:
             ("organiser-audit", "competitions_admin_audit"),
         ):
             screens.append(Screen(name, editor, reverse(url_name, args=[contest.pk])))
+    return screens + _admin_screens(editor, course=course, contest=contest)
+
+
+def _admin_screens(editor: str, *, course, contest) -> list[Screen]:
+    """Wagtail admin pages with inline panels, date widgets and rich text: the
+    ones whose scripts the Content-Security-Policy must let run."""
+    from assessments.models import Question
+
+    screens = [Screen("admin-dashboard", editor, "/admin/", layout_checked=False)]
+    if course is not None:
+        screens.append(
+            Screen(
+                "admin-course-edit",
+                editor,
+                reverse("wagtailadmin_pages:edit", args=[course.pk]),
+                layout_checked=False,
+            )
+        )
+    question = Question.objects.filter(kind="single").order_by("pk").first()
+    if question is not None:
+        screens.append(
+            Screen(
+                "admin-question-edit",
+                editor,
+                reverse(
+                    "wagtailsnippets_assessments_question:edit", args=[question.pk]
+                ),
+                layout_checked=False,
+            )
+        )
+    if contest is not None:
+        screens.append(
+            Screen(
+                "admin-contest-edit",
+                editor,
+                reverse("wagtailsnippets_competitions_contest:edit", args=[contest.pk]),
+                layout_checked=False,
+            )
+        )
     return screens
 
 
@@ -290,6 +341,7 @@ def capture(
                                         }
                                     ]
                                 )
+                            context.add_init_script(CSP_LISTENER)
                             contexts[screen.email] = context
                         shots.append(
                             _shoot(context, base_url, screen, language, width, out_dir)
@@ -299,6 +351,15 @@ def capture(
         finally:
             browser.close()
     return shots
+
+
+# Collects what the Content-Security-Policy blocks on a page.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations.push(e.effectiveDirective + " " + (e.blockedURI || "inline"));
+});
+"""
 
 
 def _shoot(context, base_url, screen, language, width, out_dir) -> Shot:
@@ -315,6 +376,7 @@ def _shoot(context, base_url, screen, language, width, out_dir) -> Shot:
             "[...document.querySelectorAll('svg.icon')]"
             ".filter(i => i.getBoundingClientRect().width > 64).length"
         )
+        csp_violations = tuple(page.evaluate("window.__cspViolations || []"))
         file = None
         if out_dir is not None:
             file = out_dir / f"{screen.name}-{language}-{width}.png"
@@ -334,6 +396,7 @@ def _shoot(context, base_url, screen, language, width, out_dir) -> Shot:
             file=file,
             big_icons=big_icons,
             clipped_tables=clipped_tables,
+            csp_violations=csp_violations,
         )
     finally:
         page.close()

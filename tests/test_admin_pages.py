@@ -23,6 +23,29 @@ from tests.factories import UserFactory
 
 STAFF = [roles.EDITOR, roles.ADMINISTRATOR, roles.TRAINER, roles.COORDINATOR]
 ICON_RE = re.compile(r'href="#icon-([\w-]+)"')
+# An inline script the browser would run: no src, and JavaScript (or no) type.
+INLINE_SCRIPT_RE = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>", re.IGNORECASE)
+NONCE_RE = re.compile(r"'nonce-([\w-]+)'")
+HANDLER_RE = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def csp_problems(response) -> list[str]:
+    """Inline scripts the page's Content-Security-Policy would block: without the
+    response's nonce, or inline event handlers (never allowed)."""
+    policy = response.get("Content-Security-Policy", "")
+    nonce = NONCE_RE.search(policy)
+    if not nonce:
+        return ["no Content-Security-Policy with a nonce"]
+    html = response.content.decode()
+    problems = []
+    for attrs in INLINE_SCRIPT_RE.findall(html):
+        type_ = re.search(r'type="([^"]+)"', attrs)
+        if type_ and "javascript" not in type_.group(1) and "module" != type_.group(1):
+            continue  # data (application/json), not run
+        if f'nonce="{nonce.group(1)}"' not in attrs:
+            problems.append(f"inline script without the nonce: <script{attrs}>")
+    problems += [f"inline handler: {m[:80]}" for m in HANDLER_RE.findall(html)]
+    return problems
 
 
 def wagtail_icons() -> set[str]:
@@ -157,6 +180,7 @@ def test_every_admin_page_answers_for_every_staff_role(client, demo, role, setti
             unknown = set(ICON_RE.findall(response.content.decode())) - known
             if unknown:
                 problems.append(f"{url}: unknown icons {sorted(unknown)}")
+            problems += [f"{url}: {p}" for p in csp_problems(response)[:3]]
     assert problems == []
 
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lms.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -74,6 +75,23 @@ MIDDLEWARE = [
     "accounts.middleware.RequireMFAMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
+
+# No avatars fetched from gravatar.com: it would tell a third party who uses the
+# admin, and the Content-Security-Policy allows images from Sala only.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# Content-Security-Policy (lms/csp.py): on everywhere; report-only to try a change.
+SALA_CSP = env.bool("SALA_CSP", default=True)
+SALA_CSP_REPORT_ONLY = env.bool("SALA_CSP_REPORT_ONLY", default=False)
+# Hosts whose players lesson videos embed (EmbedBlock).
+SALA_CSP_FRAME_SRC = env.list(
+    "SALA_CSP_FRAME_SRC",
+    default=[
+        "https://www.youtube-nocookie.com",
+        "https://www.youtube.com",
+        "https://player.vimeo.com",
+    ],
+)
 
 ROOT_URLCONF = "lms.urls"
 WSGI_APPLICATION = "lms.wsgi.application"

@@ -10,6 +10,14 @@ register = template.Library()
 
 
 @register.simple_tag
+def csp_nonce():
+    """The request's Content-Security-Policy nonce, for an inline script."""
+    from lms.csp import current_nonce
+
+    return current_nonce()
+
+
+@register.simple_tag
 def translated_path(request, language=None):
     """The current path; set_language swaps its language prefix.
 
