@@ -10,6 +10,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from lms.logging import logging_config, sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -60,6 +62,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request, the other middleware's included,
+    # carries its id (lms.logging).
+    "lms.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "lms.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -266,9 +271,16 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 
 SITE_ID = 1
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
-}
+# Logs go to stderr (journald keeps them under systemd), each line with its
+# request's id; LOG_FORMAT=json writes one JSON object per line (production's
+# default). Errors also go to Sentry when SENTRY_DSN is set (lms/logging.py).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOG_LEVEL = env("LOG_LEVEL", default="WARNING")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

@@ -20,3 +20,8 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# One JSON object per log line, for journald and log shippers (LOG_FORMAT=text
+# for a person reading the console).
+LOG_FORMAT = env("LOG_FORMAT", default="json")  # noqa: F405
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)  # noqa: F405
