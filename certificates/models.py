@@ -282,7 +282,7 @@ class SigningKey(models.Model):
     """An Ed25519 key pair. The active key signs; retired keys still verify."""
 
     kid = models.CharField(_("key id"), max_length=64, unique=True)
-    # PKCS#8 PEM, encrypted with CERTIFICATES_KEY_PASSPHRASE (SECRET_KEY by default).
+    # PKCS#8 PEM, encrypted with CERTIFICATES_KEK (services/keys.py).
     private_key_pem = models.TextField(editable=False)
     # The public key as a JWK: {"kty": "OKP", "crv": "Ed25519", "x": ..., "kid": ...}.
     public_jwk = models.JSONField(editable=False)

@@ -11,6 +11,7 @@ key: a ``kid`` is matched exactly, else by the thumbprint it ends with.
 
 import hashlib
 import json
+from collections.abc import Sequence
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -25,6 +26,10 @@ ALGORITHM = "EdDSA"
 
 class SignatureInvalid(Exception):
     """The credential's signature does not verify, or its key is unknown."""
+
+
+class KeyDecryptionError(ValueError):
+    """None of the passphrases given decrypts the private key."""
 
 
 def key_generate() -> Ed25519PrivateKey:
@@ -45,6 +50,21 @@ def private_key_from_pem(pem: str, *, passphrase: bytes) -> Ed25519PrivateKey:
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("Not an Ed25519 private key.")
     return key
+
+
+def private_key_from_pem_any(
+    pem: str, *, passphrases: Sequence[bytes]
+) -> tuple[Ed25519PrivateKey, int]:
+    """The key, and the index in ``passphrases`` of the first one that decrypts it
+    (a rotation tries the current passphrase, then the earlier ones)."""
+    for index, passphrase in enumerate(passphrases):
+        try:
+            return private_key_from_pem(pem, passphrase=passphrase), index
+        except (TypeError, ValueError):
+            continue
+    raise KeyDecryptionError(
+        f"None of the {len(passphrases)} passphrase(s) tried decrypts the key."
+    )
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:

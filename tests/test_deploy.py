@@ -19,6 +19,7 @@ def _run_check(tmp_path, **overrides):
         DJANGO_SETTINGS_MODULE="lms.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(48)[:64],
         DJANGO_ALLOWED_HOSTS="sala.example.org",
+        CERTIFICATES_KEK=secrets.token_urlsafe(48),
         DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
     )
     env.update(overrides)

@@ -13,6 +13,7 @@ from certificates.services.documents import (
     template_layout,
     template_preview_pdf,
 )
+from certificates.services.integrity import CredentialsCheck, credentials_check
 from certificates.services.issuance import (
     CertificateError,
     CertificateNotEligible,
@@ -25,7 +26,13 @@ from certificates.services.issuance import (
     certificates_expire,
 )
 from certificates.services.jobs import certificate_job_create, certificate_job_run
-from certificates.services.keys import signing_key_create, signing_key_ensure
+from certificates.services.keys import (
+    SigningKeyLocked,
+    signing_key_create,
+    signing_key_ensure,
+    signing_keys_check,
+    signing_keys_reencrypt,
+)
 from certificates.services.status import (
     CACHE_SECONDS as STATUS_LIST_CACHE_SECONDS,
 )
@@ -44,6 +51,11 @@ __all__ = [
     "status_list_credential",
     "verification_bundle",
     "CertificateError",
+    "CredentialsCheck",
+    "SigningKeyLocked",
+    "credentials_check",
+    "signing_keys_check",
+    "signing_keys_reencrypt",
     "CertificateNotEligible",
     "IssueResult",
     "certificate_email_send",

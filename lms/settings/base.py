@@ -18,6 +18,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-dev-key-change-me")
+# Earlier secret keys, still accepted for sessions, signed links and (in
+# development) the certificate signing keys, while a rotation settles.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -230,13 +233,21 @@ CELERY_BEAT_SCHEDULE = {
 COURSES_MY_LEARNING_TEMPLATE = "cohorts/my_learning.html"
 
 # Certificates: the public address printed in QR codes and credentials; the
-# passphrase that encrypts signing keys at rest (SECRET_KEY when empty); requests
-# per minute and client address on the public verification pages and API.
+# key-encryption key of the signing keys; requests per minute and client
+# address on the public verification pages and API.
 CERTIFICATES_SITE_URL = env(
     "CERTIFICATES_SITE_URL",
     default=env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000"),
 )
-CERTIFICATES_KEY_PASSPHRASE = env("CERTIFICATES_KEY_PASSPHRASE", default="")
+# The key-encryption key (KEK) that encrypts the signing keys stored in the
+# database: a secret of its own, so that rotating DJANGO_SECRET_KEY leaves them
+# readable (required in production). CERTIFICATES_KEY_PASSPHRASE is its former
+# name. Empty, keys are encrypted with SECRET_KEY (a laptop, the tests). Earlier
+# KEKs stay in the fallbacks until `manage.py rotate_key_encryption` has run.
+CERTIFICATES_KEK = env(
+    "CERTIFICATES_KEK", default=env("CERTIFICATES_KEY_PASSPHRASE", default="")
+)
+CERTIFICATES_KEK_FALLBACKS = env.list("CERTIFICATES_KEK_FALLBACKS", default=[])
 # The organisation that signs credentials, named in its issuer Profile
 # (<site>/issuer); each template still states its own issuer on the certificate.
 CERTIFICATES_ISSUER_NAME_EN = env("CERTIFICATES_ISSUER_NAME_EN", default="Sala")

@@ -10,6 +10,24 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a long random value.")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")  # noqa: F405
 
+# The certificate signing keys are encrypted with a key-encryption key of their
+# own, never with SECRET_KEY, so that rotating one never locks the other.
+if not CERTIFICATES_KEK:  # noqa: F405
+    raise ImproperlyConfigured(
+        "CERTIFICATES_KEK must be set: the key-encryption key of the certificate "
+        "signing keys (a long random value, e.g. `python -c 'import "
+        "secrets; print(secrets.token_urlsafe(48))'`), kept apart from database "
+        "backups. See the README, Production, Keys, backup and rotation."
+    )
+if len(CERTIFICATES_KEK) < 32 or CERTIFICATES_KEK in (  # noqa: F405
+    SECRET_KEY,
+    *SECRET_KEY_FALLBACKS,  # noqa: F405
+):
+    raise ImproperlyConfigured(
+        "CERTIFICATES_KEK must be a long random value (32 or more characters) "
+        "different from DJANGO_SECRET_KEY."
+    )
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)  # noqa: F405
 SESSION_COOKIE_SECURE = True

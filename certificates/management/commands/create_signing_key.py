@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from certificates import services
+from certificates import selectors, services
 
 
 class Command(BaseCommand):
@@ -23,7 +23,18 @@ class Command(BaseCommand):
     def handle(self, *args, if_missing, **options):
         if if_missing:
             key, created = services.signing_key_ensure()
-        else:
-            key, created = services.signing_key_create(), True
-        verb = "Created" if created else "Kept"
-        self.stdout.write(self.style.SUCCESS(f"{verb} signing key {key.kid}."))
+            verb = "Created" if created else "Kept"
+            self.stdout.write(self.style.SUCCESS(f"{verb} signing key {key.kid}."))
+            return
+        retired = selectors.signing_key_active()
+        key = services.signing_key_create()
+        self.stdout.write(self.style.SUCCESS(f"Created signing key {key.kid}."))
+        if retired is not None:
+            self.stdout.write(
+                f"Retired signing key {retired.kid}: it signs nothing more and stays "
+                "published, so what it signed keeps verifying."
+            )
+            self.stdout.write(
+                "Verifiers who keep the keys offline need the new one: "
+                "`manage.py export_public_keys --output jwks.json`."
+            )

@@ -24,17 +24,23 @@ class Command(BaseCommand):
             help="The file to write (default: standard output).",
         )
 
+    def document(self) -> dict:
+        return services.verification_bundle()
+
+    def summary(self, document: dict) -> str:
+        return (
+            f"{len(document['jwks']['keys'])} key(s), "
+            f"{len(document['status_lists'])} status list(s) for "
+            f"{selectors.site_url()}."
+        )
+
     def handle(self, *args, output, **options):
-        bundle = services.verification_bundle()
-        text = json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
+        document = self.document()
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         if output is None:
             self.stdout.write(text, ending="")
             return
         output.write_text(text, encoding="utf-8")
         self.stdout.write(
-            self.style.SUCCESS(
-                f"Wrote {output}: {len(bundle['jwks']['keys'])} key(s), "
-                f"{len(bundle['status_lists'])} status list(s) for "
-                f"{selectors.site_url()}."
-            )
+            self.style.SUCCESS(f"Wrote {output}: {self.summary(document)}")
         )
