@@ -3,6 +3,8 @@
 import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
+from django.utils import translation
+from django.utils.html import escape
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from assessments.models import Question, QuestionBank, QuizPage
@@ -148,17 +150,38 @@ def _question_form(bank, level, competence, *, kind, choices=(), **fields):
     return nested_form_data(data)
 
 
+def shown(message: str) -> str:
+    """The message as the admin shows it: in Khmer, the editors' language."""
+    with translation.override("km"):
+        return escape(translation.gettext(message))
+
+
 UNANSWERABLE = [
     ("single", (False, False, False), {}, "Mark exactly one choice as correct."),
     ("single", (True, True), {}, "Mark exactly one choice as correct."),
     ("single", (True,), {}, "Give at least two choices."),
-    ("true_false", (True, False, False), {}, "exactly two choices"),
+    (
+        "true_false",
+        (True, False, False),
+        {},
+        "A true-or-false question has exactly two choices.",
+    ),
     ("multiple", (False, False), {}, "Mark at least one choice as correct."),
     ("ordering", (False,), {}, "Give at least two items to put in order."),
     ("numeric", (), {}, "Give the numeric answer."),
-    ("numeric", (), {"numeric_answer": "5", "tolerance": "-1"}, "cannot be negative"),
+    (
+        "numeric",
+        (),
+        {"numeric_answer": "5", "tolerance": "-1"},
+        "The tolerance cannot be negative.",
+    ),
     ("short_text", (), {}, "Give at least one accepted answer."),
-    ("short_text", (True,), {"accepted_answers": "ok"}, "has no choices"),
+    (
+        "short_text",
+        (True,),
+        {"accepted_answers": "ok"},
+        "This kind of question has no choices: remove them.",
+    ),
 ]
 
 
@@ -173,7 +196,7 @@ def test_admin_refuses_a_question_no_learner_could_answer_correctly(
     data = _question_form(bank, level, competence, kind=kind, choices=choices, **fields)
     response = client.post("/admin/snippets/assessments/question/add/", data)
     assert response.status_code == 200
-    assert message in response.content.decode()
+    assert shown(message) in response.content.decode()
     assert not Question.objects.exists()
 
 
@@ -220,7 +243,7 @@ def test_admin_refuses_removing_the_only_correct_choice(client, editor, framewor
         f"/admin/snippets/assessments/question/edit/{question.pk}/", data
     )
     assert response.status_code == 200
-    assert "Mark exactly one choice as correct." in response.content.decode()
+    assert shown("Mark exactly one choice as correct.") in response.content.decode()
     assert question.choices.filter(is_correct=True).count() == 1
 
 
