@@ -2,7 +2,7 @@
 demo courses, quizzes, certificate template, competition and cohort, and one
 account per role. Safe to run again: what exists is left as it is."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 from accounts.selectors import user_requires_mfa
@@ -17,6 +17,7 @@ from competitions.demo import demo_competitions_load
 from courses.demo import demo_courses_load
 from lms.demo_content import DEMO_ACCOUNTS, DEMO_PASSWORD
 from lms.services import demo_account_ensure, site_home_ensure
+from lms.setup import is_production
 
 DISCARD_EMAIL = "django.core.mail.backends.dummy.EmailBackend"
 
@@ -28,7 +29,22 @@ class Command(BaseCommand):
         "account per role). Idempotent."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with production settings (a staging copy, say).",
+        )
+
+    def handle(self, *args, force, **options):
+        # The demo accounts share a password printed in the README: on a real
+        # site they would be open doors.
+        if is_production() and not force:
+            raise CommandError(
+                "seed_demo creates accounts whose password is published: it does not "
+                "run with production settings. Start a site with `manage.py "
+                "sala_setup`; give --force only for a throwaway copy."
+            )
         # The demo people are fictional: the e-mails their demo activity triggers
         # (certificates issued, for instance) go nowhere.
         with override_settings(EMAIL_BACKEND=DISCARD_EMAIL):
