@@ -2,12 +2,23 @@
 
 Verification is public; the budget keeps anyone from trying codes in bulk (codes
 are too many to guess anyway, see certificates.codes).
+
+The count lives in the shared cache (Redis in production, see lms.checks), so N
+gunicorn processes allow the limit, not N times it: one atomic INCR per request.
+When the cache is down the budget fails open, with a log line: a verifier
+reaching a certificate matters more than the strictness of a limit whose codes
+cannot be guessed anyway. It is enforced again as soon as the cache answers.
 """
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+
+from lms.cache import cache_unavailable, log_throttled
+
+logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
 
@@ -39,7 +50,15 @@ def verification_allowed(request) -> bool:
     cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
+    except ValueError:  # expired between add and incr, or the cache is down
         cache.set(key, 1, timeout=WINDOW_SECONDS * 2)
         count = 1
+    if cache_unavailable(cache):
+        log_throttled(
+            logger,
+            "certificates-verify-rate-limit",
+            "Verification rate limit not enforced: the cache is unavailable "
+            "(failing open until it answers again).",
+        )
+        return True
     return count <= limit

@@ -129,6 +129,14 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Redis down must not take the site down: lms.cache misses instead of raising
+    # (short timeouts, one log line), and the site runs on the database meanwhile.
+    CACHES["default"]["BACKEND"] = "lms.cache.FailSoftRedisCache"
+# Sessions live in the database only, not in the cache ("cached_db"): with Redis
+# down, logins last; and a session changed while Redis was down (a logout) cannot
+# come back from a stale cached copy once Redis returns. One indexed read a request.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -257,6 +265,9 @@ CERTIFICATES_VERIFY_RATE_LIMIT = env.int("CERTIFICATES_VERIFY_RATE_LIMIT", defau
 CERTIFICATES_TRUSTED_PROXY_COUNT = env.int(
     "CERTIFICATES_TRUSTED_PROXY_COUNT", default=0
 )
+# allauth's login and sign-up limits count per client address too: the same
+# proxies, or every learner behind nginx would share one budget (30 logins/min).
+ALLAUTH_TRUSTED_PROXY_COUNT = CERTIFICATES_TRUSTED_PROXY_COUNT
 CERTIFICATES_EXPIRY_REMINDER_DAYS = env.int(
     "CERTIFICATES_EXPIRY_REMINDER_DAYS", default=30
 )
