@@ -126,6 +126,20 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default queues concurrent writers instead of failing with
+    # "database is locked": WAL lets readers and the one writer work at once;
+    # IMMEDIATE takes the write lock when a transaction begins, so two submits
+    # wait their turn (a read-then-write transaction cannot wait: SQLite fails
+    # it at once, whatever the timeout); the timeout is how long one waits.
+    # synchronous=NORMAL is what WAL is meant to run with (commits stay durable
+    # against a crash of the process). WAL needs a local disk, not NFS.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
