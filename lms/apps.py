@@ -7,6 +7,9 @@ class LmsConfig(AppConfig):
     verbose_name = _("Sala")
 
     def ready(self):
-        from lms import csp
+        from lms import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            csp,
+        )
 
         csp.nonce_wagtail_choosers()
