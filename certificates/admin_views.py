@@ -3,7 +3,7 @@ preview, bulk issue for a course or a competition and ZIP export, each job with 
 progress page."""
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -17,6 +17,7 @@ from certificates import selectors, services
 from certificates.forms import BulkIssueForm, ExportForm, ReissueForm, RevokeForm
 from certificates.models import Certificate, CertificateJob, CertificateTemplate
 from competitions.models import Contest
+from lms.media import private_file_response
 
 
 def user_can_view(user) -> bool:
@@ -143,9 +144,8 @@ def certificate_reissue(request, pk):
 @user_passes_test(user_can_view)
 def certificate_download(request, pk):
     certificate = get_object_or_404(Certificate, pk=pk)
-    return FileResponse(
-        certificate.pdf.open("rb"),
-        as_attachment=True,
+    return private_file_response(
+        certificate.pdf,
         filename=f"certificate-{certificate.code_display}.pdf",
         content_type="application/pdf",
     )
@@ -272,9 +272,8 @@ def job_download(request, pk):
     job = get_object_or_404(CertificateJob, pk=pk, kind=CertificateJob.Kind.EXPORT)
     if not job.file:
         raise Http404
-    return FileResponse(
-        job.file.open("rb"),
-        as_attachment=True,
+    return private_file_response(
+        job.file,
         filename=job.file.name.rsplit("/", 1)[-1],
         content_type="application/zip",
     )

@@ -5,7 +5,7 @@ import hashlib
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,6 +18,7 @@ from certificates.codes import code_is_valid, code_normalize
 from certificates.forms import CodeForm, UploadForm
 from certificates.payload import content_from_json
 from certificates.ratelimit import verification_allowed
+from lms.media import private_file_response
 
 
 def _throttled(request):
@@ -194,9 +195,10 @@ def download(request, code):
         "certificates.view_certificate"
     ):
         raise PermissionDenied
-    return FileResponse(
-        certificate.pdf.open("rb"),
-        as_attachment=True,
+    # Sent by nginx behind the proxy (X-Accel-Redirect), streamed otherwise: the
+    # PDF has no public URL either way (lms.media).
+    return private_file_response(
+        certificate.pdf,
         filename=f"certificate-{certificate.code_display}.pdf",
         content_type="application/pdf",
     )

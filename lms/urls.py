@@ -34,6 +34,14 @@ urlpatterns += i18n_patterns(
 )
 
 if settings.DEBUG:
+    from pathlib import Path
+
     from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Only the public media, as nginx serves it in production: certificate PDFs,
+    # exports and documents leave through their views, which check access
+    # (lms/media.py).
+    urlpatterns += static(
+        f"{settings.MEDIA_URL}images/",
+        document_root=Path(settings.MEDIA_ROOT) / "images",
+    )

@@ -203,6 +203,13 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# Private media (certificate PDFs, exports, documents) leave only through a view
+# that checks access (lms/media.py). Behind nginx (deploy/nginx/sala.conf) that
+# view answers with X-Accel-Redirect to this internal location and nginx sends
+# the file; empty (runserver, the embedded default): the view streams it.
+SALA_MEDIA_ACCEL_REDIRECT = env("SALA_MEDIA_ACCEL_REDIRECT", default="")
+# Lesson documents (Wagtail's document view) take the same path.
+SENDFILE_BACKEND = "lms.media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
