@@ -301,6 +301,18 @@ CELERY_BEAT_SCHEDULE["certificates-expiry-reminders"] = {
     "schedule": 24 * 3600.0,
 }
 
+# Health (lms/health.py): beat sends a heartbeat task every minute; /readyz
+# reports the worker down when the last one a worker ran is older than this, and
+# the backlog down when a durable task has been pending longer than that.
+CELERY_BEAT_SCHEDULE["lms-heartbeat"] = {
+    "task": "lms.tasks.heartbeat",
+    "schedule": 60.0,
+    # A heartbeat that waited out a broker outage proves nothing: dropped.
+    "options": {"expires": 60},
+}
+SALA_HEARTBEAT_MAX_AGE = env.int("SALA_HEARTBEAT_MAX_AGE", default=300)
+SALA_BACKLOG_MAX_AGE = env.int("SALA_BACKLOG_MAX_AGE", default=900)
+
 WAGTAIL_SITE_NAME = "Sala"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
@@ -320,6 +332,9 @@ SITE_ID = 1
 LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOG_LEVEL = env("LOG_LEVEL", default="WARNING")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+# The worker and beat keep these handlers (and so the JSON lines) instead of
+# Celery's own; their --loglevel still applies.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 SENTRY_DSN = env("SENTRY_DSN", default="")
 if SENTRY_DSN:
     sentry_init(

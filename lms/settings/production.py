@@ -39,6 +39,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Probes may ask gunicorn directly, over plain HTTP on the loopback (README):
+# answered there, not sent to https.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
 # One JSON object per log line, for journald and log shippers (LOG_FORMAT=text
 # for a person reading the console).
 LOG_FORMAT = env("LOG_FORMAT", default="json")  # noqa: F405
