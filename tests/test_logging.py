@@ -1,5 +1,6 @@
 """JSON logs with the request's id, as production writes them."""
 
+import importlib.util
 import io
 import json
 import logging
@@ -129,3 +130,15 @@ def test_production_logs_json_by_default_and_text_when_asked(tmp_path):
     result = run_python(_LOG_A_LINE, production_env(tmp_path, LOG_FORMAT="text"))
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().endswith("WARNING sala.check [] ready")
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sentry_sdk") is not None, reason="sentry-sdk is installed"
+)
+def test_a_sentry_dsn_without_sentry_sdk_refuses_to_start(tmp_path):
+    """Errors must not be lost silently: a DSN with no client to send to stops
+    the process at start, saying why."""
+    env = production_env(tmp_path, SENTRY_DSN="https://key@sentry.example.org/1")
+    result = run_python(_LOG_A_LINE, env)
+    assert result.returncode != 0
+    assert "SENTRY_DSN is set but sentry-sdk is not installed" in result.stderr
