@@ -187,13 +187,15 @@ def my_certificates(request):
 
 @login_required
 def download(request, code):
-    """The PDF, for its holder and for staff who may see certificates."""
+    """The PDF, for its holder and for staff who may see certificates; a revoked
+    one for staff only, so that it stops circulating."""
     certificate = selectors.certificate_get(code)
     if certificate is None:
         raise Http404
-    if certificate.user_id != request.user.pk and not request.user.has_perm(
-        "certificates.view_certificate"
-    ):
+    staff = request.user.has_perm("certificates.view_certificate")
+    if certificate.user_id != request.user.pk and not staff:
+        raise PermissionDenied
+    if certificate.status == certificate.Status.REVOKED and not staff:
         raise PermissionDenied
     # Sent by nginx behind the proxy (X-Accel-Redirect), streamed otherwise: the
     # PDF has no public URL either way (lms.media).

@@ -197,6 +197,19 @@ def test_only_the_holder_and_staff_download(client, certificate, course):
     assert client.get(url).status_code == 302  # to the login page
 
 
+def test_a_revoked_pdf_is_for_staff_only(client, certificate):
+    from accounts import roles
+
+    services.certificate_revoke(certificate=certificate, actor=None, reason="Fraud")
+    url = f"/en/learning/certificates/{certificate.code}/download/"
+    client.force_login(certificate.user)
+    assert client.get(url).status_code == 403
+    page = client.get("/en/learning/certificates/").content.decode()
+    assert url not in page and "Fraud" in page
+    client.force_login(UserFactory(roles=[roles.ADMINISTRATOR], mfa=True))
+    assert client.get(url).status_code == 200
+
+
 def test_behind_a_proxy_the_forwarded_address_is_counted(rf, settings):
     from certificates.ratelimit import client_address
 
