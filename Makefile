@@ -5,7 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-TEST_SYSTEM_PACKAGES := chromium poppler-utils zbar-tools
+# nginx and systemd: the deploy/ files are checked (nginx -t, systemd-analyze verify)
+# and a real nginx serves private files in front of the site in the tests.
+TEST_SYSTEM_PACKAGES := chromium poppler-utils zbar-tools nginx systemd
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The suite runs on both cores; each worker gets its own test database. The tests
