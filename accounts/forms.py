@@ -12,10 +12,19 @@ from wagtail.users.forms import UserCreationForm as WagtailUserCreationForm
 from wagtail.users.forms import UserEditForm as WagtailUserEditForm
 
 from accounts.models import Institution, User
+from accounts.selectors import KHMER_LETTER
 from accounts.services import PROFILE_FIELDS, user_profile_update
 
-KHMER_LETTER = re.compile(r"[\u1780-\u17ff]")
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
+
+
+def _not_an_address(value: str) -> None:
+    # Certificates print these names; an address is not a name (and is personal
+    # data a certificate must not carry).
+    if "@" in value:
+        raise ValidationError(
+            _("Write your name here, not an e-mail address."), code="address"
+        )
 
 
 class ProfileFieldsForm(forms.Form):
@@ -60,6 +69,7 @@ class ProfileFieldsForm(forms.Form):
 
     def clean_full_name_km(self):
         value = self.cleaned_data["full_name_km"].strip()
+        _not_an_address(value)
         if not KHMER_LETTER.search(value):
             raise ValidationError(
                 _("Write your name in Khmer script."), code="not_khmer"
@@ -68,6 +78,7 @@ class ProfileFieldsForm(forms.Form):
 
     def clean_full_name_latin(self):
         value = self.cleaned_data["full_name_latin"].strip()
+        _not_an_address(value)
         if KHMER_LETTER.search(value):
             raise ValidationError(
                 _("Write this name in Latin letters, as in your passport."),

@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Institution, User
+from accounts.selectors import user_missing_names
 from assessments import scoring
 from assessments.models import Attempt, CompetenceResult
 from cohorts.models import Assignment, Cohort, Membership
@@ -273,6 +274,9 @@ class CohortDashboard:
     targeted_ids: set
     rows: list[LearnerRow]
     member_count: int
+    # Every member (whatever the filters) who has not given both names a
+    # certificate prints, with the names missing: their certificates wait.
+    unnamed: list[tuple[User, list]] = field(default_factory=list)
 
     @property
     def at_risk(self) -> list[LearnerRow]:
@@ -442,6 +446,9 @@ def cohort_dashboard(
         targeted_ids=targeted_ids,
         rows=rows,
         member_count=member_count,
+        unnamed=[
+            (user, missing) for user in members if (missing := user_missing_names(user))
+        ],
     )
 
 

@@ -13,10 +13,15 @@ from certificates.services.documents import (
     template_layout,
     template_preview_pdf,
 )
+from certificates.services.holders import (
+    holder_certificates_issue,
+    holder_has_waiting,
+)
 from certificates.services.integrity import CredentialsCheck, credentials_check
 from certificates.services.issuance import (
     CertificateError,
     CertificateNotEligible,
+    HolderNameMissing,
     IssueResult,
     certificate_email_send,
     certificate_expiry_reminders_send,
@@ -52,8 +57,11 @@ __all__ = [
     "verification_bundle",
     "CertificateError",
     "CredentialsCheck",
+    "HolderNameMissing",
     "SigningKeyLocked",
     "credentials_check",
+    "holder_certificates_issue",
+    "holder_has_waiting",
     "signing_keys_check",
     "signing_keys_reencrypt",
     "CertificateNotEligible",

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import user_has_holder_names
 from certificates import payload, selectors, signing
 from certificates.codes import code_generate
 from certificates.models import Certificate, CertificateEvent, CertificateTemplate
@@ -45,13 +46,24 @@ class IssueResult:
     created: bool
 
 
+class HolderNameMissing(CertificateNotEligible):
+    """The holder has not given their name in both scripts. Nothing is issued, and
+    nothing else stands in for the name (an e-mail address is personal data, not
+    a name); ``holder_certificates_issue`` issues what waited once they give it."""
+
+
 def holder_names(user) -> dict:
-    """The holder's names as printed: Khmer and Latin script (the e-mail address
-    when the account has no name at all)."""
+    """The holder's names as printed: Khmer and Latin script, both required."""
+    if not user_has_holder_names(user):
+        raise HolderNameMissing(
+            _(
+                "The learner has not given their full name in Khmer and in Latin "
+                "script yet: the certificate is issued as soon as they do."
+            )
+        )
     return {
         "holder_name_km": user.full_name_km,
-        "holder_name_latin": user.full_name_latin
-        or ("" if user.full_name_km else user.email),
+        "holder_name_latin": user.full_name_latin,
     }
 
 

@@ -199,7 +199,7 @@ def every_kind(
     template.validity_months = 24
     template.save()
     expiring_holder = UserFactory(
-        email="expiring@example.org", full_name_km="", full_name_latin="CHEA Lina"
+        email="expiring@example.org", full_name_km="ជា លីណា", full_name_latin="CHEA Lina"
     )
     complete(expiring_holder, course)
     expiring = services.certificate_issue(
