@@ -436,6 +436,16 @@ class Certificate(models.Model):
     key_id = models.CharField(_("signing key id"), max_length=64)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     expiry_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # The bulk job that issued it, if one did: the job's counters are counted
+    # from here, so a job resumed after its worker died counts each one once.
+    job = models.ForeignKey(
+        "CertificateJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="issued_certificates",
+        verbose_name=_("issued by job"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -573,6 +583,11 @@ class CertificateJob(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The last certificate (or file) done: a running job silent for long has lost
+    # its worker, and the sweeper resumes it (services/sweep.py).
+    progressed_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    # Times the sweeper resumed it after it stopped making progress.
+    resumptions = models.PositiveSmallIntegerField(_("resumptions"), default=0)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -1,5 +1,11 @@
-"""Celery tasks: thin, idempotent, by id."""
+"""Celery tasks: thin, idempotent, by id.
 
+The issue and job tasks are durable (lms.durable): recorded with their
+cause, they mark their record done when their work is done, or found done, and
+the sweepers send again what is left pending.
+"""
+
+import dataclasses
 import logging
 
 from celery import shared_task
@@ -7,6 +13,10 @@ from django.db import OperationalError
 
 from certificates import services
 from certificates.rendering import RenderError
+from certificates.services import jobs as job_services
+from certificates.services import sweep
+from certificates.services.issuance import certificate_issue_key
+from lms import durable
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +31,10 @@ def certificate_issue_for_enrolment(enrolment_id):
     or if the template's rule is not met)."""
     from courses.models import Enrolment
 
+    key = certificate_issue_key(enrolment_id)
     enrolment = Enrolment.objects.select_related("user").filter(pk=enrolment_id).first()
     if enrolment is None:
+        durable.durable_done(key)
         return None
     try:
         result = services.certificate_issue(
@@ -30,13 +42,29 @@ def certificate_issue_for_enrolment(enrolment_id):
         )
     except services.CertificateNotEligible as refusal:
         logger.info("No certificate for enrolment %s: %s", enrolment_id, refusal)
+        durable.durable_done(key)
         return None
+    durable.durable_done(key)
     return result.certificate.code
 
 
+@shared_task(bind=True)
+def certificate_job_run(self, job_id):
+    """One step of a certificate job, then the next step is sent: each task stays
+    short. Without a broker the steps run here, one after another."""
+    runner = self.request.id
+    outcome = job_services.certificate_job_step(job_id=job_id, runner=runner)
+    while outcome is job_services.Step.MORE and self.request.is_eager:
+        outcome = job_services.certificate_job_step(job_id=job_id, runner=runner)
+    if outcome is job_services.Step.MORE:
+        durable.durable_send(job_services.certificate_job_key(job_id))
+    return outcome.value
+
+
 @shared_task
-def certificate_job_run(job_id):
-    services.certificate_job_run(job_id=job_id)
+def certificate_jobs_sweep():
+    """Resume the certificate jobs that stopped making progress, or fail them."""
+    return dataclasses.asdict(sweep.certificate_jobs_sweep())
 
 
 @shared_task
@@ -47,20 +75,3 @@ def certificates_expire():
 @shared_task
 def certificate_expiry_reminders_send():
     return services.certificate_expiry_reminders_send()
-
-
-@shared_task(
-    autoretry_for=(RenderError, OperationalError),
-    retry_backoff=True,
-    max_retries=5,
-)
-def certificates_issue_for_holder(user_id):
-    """Issue the certificates that waited for the holder to give their name (none
-    when nothing waited); safe to run twice."""
-    from accounts.models import User
-
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        return []
-    issued = services.holder_certificates_issue(user=user)
-    return [result.certificate.code for result in issued]

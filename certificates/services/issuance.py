@@ -413,6 +413,11 @@ def certificate_expiry_reminders_send(*, today=None, days=None) -> int:
     return count
 
 
+def certificate_issue_key(enrolment_id) -> str:
+    """The durable task that issues an enrolment's certificate (lms.durable)."""
+    return f"certificates.issue:enrolment:{enrolment_id}"
+
+
 def certificate_email_send(*, certificate: Certificate, kind: str = "issued") -> None:
     """E-mail the holder a link to the certificate, in their language."""
     user = certificate.user

@@ -228,7 +228,42 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process dies (killed, out of memory) goes back to the queue
+# instead of being recorded as failed: every task is safe to run twice.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands a message that no worker acknowledged within the visibility timeout
+# to another worker: it must outlast the longest task (counted from the moment a
+# worker reserves it), or a slow task runs twice at once. Certificate work runs
+# in steps of at most 25 certificates (under a minute: about 1-2 s each) and a
+# ZIP export only reads stored PDFs; the longest are cohort imports and
+# invitation batches at their size limits, minutes (a hanging SMTP server stops
+# a batch at its first EMAIL_TIMEOUT). One hour leaves a wide margin; what a
+# dead worker held comes back after it, and sooner through the sweepers
+# (lms.durable, certificates.services.sweep).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # A request that queues a task while the broker is unreachable gives up
+    # within seconds (the task stays recorded for the sweeper), not minutes.
+    "socket_connect_timeout": 2,
+    "max_retries": 1,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+# The worker waits for the broker at start and reconnects, forever, when it
+# comes back after an outage.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks that must run (lms.durable) are sent again by its sweeper when still
+# pending this many seconds after their last send, at most MAX_SENDS times; one
+# never sent (the broker was down) waits for the broker however long it takes.
+CELERY_DURABLE_RESEND_AFTER = env.int("CELERY_DURABLE_RESEND_AFTER", default=600)
+CELERY_DURABLE_MAX_SENDS = env.int("CELERY_DURABLE_MAX_SENDS", default=10)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Attempts are also closed by a task queued for their deadline; this sweep
@@ -256,6 +291,12 @@ CELERY_BEAT_SCHEDULE = {
     "cohorts-trainer-digest": {
         "task": "cohorts.tasks.trainer_digests_send",
         "schedule": crontab(hour=7, minute=30, day_of_week=1),
+    },
+    # Tasks recorded with their cause but not done (never sent, or lost with a
+    # worker) are sent again; lms.durable.
+    "durable-tasks-sweep": {
+        "task": "lms.tasks.durable_tasks_sweep",
+        "schedule": 60.0,
     },
 }
 # My learning shows the learner's required training (cohorts) above the courses.
@@ -299,6 +340,12 @@ CELERY_BEAT_SCHEDULE["certificates-expire"] = {
 CELERY_BEAT_SCHEDULE["certificates-expiry-reminders"] = {
     "task": "certificates.tasks.certificate_expiry_reminders_send",
     "schedule": 24 * 3600.0,
+}
+# Certificate jobs that stopped making progress are resumed, or failed with the
+# reason.
+CELERY_BEAT_SCHEDULE["certificates-jobs-sweep"] = {
+    "task": "certificates.tasks.certificate_jobs_sweep",
+    "schedule": 60.0,
 }
 
 # Health (lms/health.py): beat sends a heartbeat task every minute; /readyz
