@@ -13,6 +13,7 @@ certificate job, sent as the publication commits.
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -96,4 +97,29 @@ def results_published_issue(sender, instance, created, **kwargs):
     except services.CertificateError as refusal:
         logger.warning(
             "No certificates for the results of contest %s: %s", contest.pk, refusal
+        )
+
+
+HOLDER_NAME_FIELDS = {"full_name_km", "full_name_latin"}
+
+
+@receiver(
+    post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="certificates.holder_named"
+)
+def holder_named_issue(sender, instance, created, update_fields, **kwargs):
+    # A certificate waits while its holder has no name in both scripts
+    # (services/holders.py); once the names are saved, from the profile page or
+    # the admin, what waited is issued after the commit. Robust, as above: the
+    # profile is saved whatever happens to the certificates.
+    if created or (
+        update_fields is not None and not HOLDER_NAME_FIELDS & set(update_fields)
+    ):
+        return
+    from accounts.selectors import user_has_holder_names
+    from certificates.services.holders import holder_has_waiting
+    from certificates.tasks import certificates_issue_for_holder
+
+    if user_has_holder_names(instance) and holder_has_waiting(instance):
+        transaction.on_commit(
+            lambda: certificates_issue_for_holder.delay(instance.pk), robust=True
         )

@@ -75,3 +75,20 @@ def certificates_expire():
 @shared_task
 def certificate_expiry_reminders_send():
     return services.certificate_expiry_reminders_send()
+
+
+@shared_task(
+    autoretry_for=(RenderError, OperationalError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def certificates_issue_for_holder(user_id):
+    """Issue the certificates that waited for the holder to give their name (none
+    when nothing waited); safe to run twice."""
+    from accounts.models import User
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return []
+    issued = services.holder_certificates_issue(user=user)
+    return [result.certificate.code for result in issued]
