@@ -3,9 +3,15 @@
 Issuing is atomic: the PDF is rendered and signed before anything is written, and
 the row, its file and its audit entry are written together; a failure leaves
 nothing behind, so the task that called it can simply run again.
+
+E-mail never holds issuance up: the holder's message is recorded with the
+certificate (lms.durable) and sent by a task of its own after the commit, which
+retries while the SMTP server is down; a certificate is issued whether or not its
+e-mail goes.
 """
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -30,6 +36,9 @@ from certificates.services.status import (
     status_list_changed,
 )
 from courses.models import Enrolment
+from lms import durable
+
+logger = logging.getLogger(__name__)
 
 
 class CertificateError(Exception):
@@ -184,10 +193,10 @@ def _certificate_create(*, user, template, actor, action, build, note=""):
             CertificateEvent.objects.create(
                 certificate=certificate, action=action, actor=actor, note=note
             )
+            certificate_email_queue(certificate=certificate)
     except BaseException:
         certificate.pdf.delete(save=False)
         raise
-    transaction.on_commit(lambda: certificate_email_send(certificate=certificate))
     return certificate
 
 
@@ -404,11 +413,7 @@ def certificate_expiry_reminders_send(*, today=None, days=None) -> int:
             CertificateEvent.objects.create(
                 certificate=certificate, action=CertificateEvent.Action.REMINDED
             )
-            transaction.on_commit(
-                lambda c=certificate: certificate_email_send(
-                    certificate=c, kind="expiry"
-                )
-            )
+            certificate_email_queue(certificate=certificate, kind="expiry")
             count += 1
     return count
 
@@ -416,6 +421,53 @@ def certificate_expiry_reminders_send(*, today=None, days=None) -> int:
 def certificate_issue_key(enrolment_id) -> str:
     """The durable task that issues an enrolment's certificate (lms.durable)."""
     return f"certificates.issue:enrolment:{enrolment_id}"
+
+
+def certificate_email_key(certificate_id, kind: str) -> str:
+    return f"certificates.email:{kind}:{certificate_id}"
+
+
+def certificate_email_queue(*, certificate: Certificate, kind: str = "issued"):
+    """Record the holder's e-mail in the current transaction; its task sends it
+    after the commit (lms.durable), once."""
+    from certificates.tasks import certificate_email_send as task
+
+    return durable.durable_enqueue(
+        task,
+        key=certificate_email_key(certificate.pk, kind),
+        args=[certificate.pk, kind],
+    )
+
+
+def certificate_email_deliver(*, certificate_id: int, kind: str, holder: str) -> bool:
+    """Send the holder's e-mail unless it was sent already; True when sent now.
+
+    ``holder`` (the task id) claims the e-mail's row while sending, so that a
+    second delivery of the task meanwhile sends nothing; once sent the row is
+    done, and later deliveries send nothing either. An SMTP error is raised for
+    the task to retry; the claim is let go first."""
+    from certificates.tasks import certificate_email_send as task
+
+    key = certificate_email_key(certificate_id, kind)
+    # Queued by code that did not record it (an older release): recorded now.
+    durable.durable_enqueue(task, key=key, args=[certificate_id, kind], send=False)
+    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or 60
+    if not durable.durable_claim(key, holder=holder, seconds=3 * timeout + 30):
+        return False
+    certificate = (
+        Certificate.objects.select_related("user").filter(pk=certificate_id).first()
+    )
+    if certificate is None or not certificate.user.email:
+        durable.durable_done(key)
+        return False
+    try:
+        certificate_email_send(certificate=certificate, kind=kind)
+    except BaseException as error:
+        durable.durable_release(key, holder=holder, error=repr(error))
+        raise
+    durable.durable_done(key)
+    logger.info("Certificate e-mail %s sent for certificate %s", kind, certificate_id)
+    return True
 
 
 def certificate_email_send(*, certificate: Certificate, kind: str = "issued") -> None:

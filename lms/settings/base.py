@@ -219,6 +219,9 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP server may take to answer before sending gives up (and the
+# certificate e-mail task retries later): a hanging server never holds a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Sala <noreply@sala.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

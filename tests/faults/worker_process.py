@@ -31,11 +31,13 @@ def database_url() -> str:
 
 
 def _reset_pools(app):
-    # The client keeps connections per broker URL: drop them, so the next send
-    # connects to the broker now configured.
+    # The client keeps connections per broker URL, in kombu's registry of pools:
+    # close and forget them all, so the next send connects to the broker now
+    # configured (a pool closed but still registered would refuse to give one).
+    from kombu import pools
+
     with contextlib.suppress(Exception):
-        if app._pool is not None:
-            app._pool.force_close_all()
+        pools.reset()
     app._pool = None
     with contextlib.suppress(AttributeError, KeyError):
         app.__dict__["amqp"]._producer_pool = None
