@@ -12,10 +12,16 @@ The nonce is kept in a context variable for the time of the request, because
 form widgets are rendered without the request in their context.
 """
 
+import logging
 import secrets
 from contextvars import ContextVar
 
 from django.conf import settings
+from django.core.files.storage import default_storage
+
+from lms.storage import url_origin
+
+logger = logging.getLogger(__name__)
 
 _nonce: ContextVar[str] = ContextVar("csp_nonce", default="")
 
@@ -25,12 +31,33 @@ def current_nonce() -> str:
     return _nonce.get()
 
 
+def media_origins() -> list[str]:
+    """The origins, other than Sala's own, that media URLs point at: none on the
+    local disk; the bucket's address on S3-compatible storage (lms.storage)."""
+    # Imported here: this module is loaded while the apps are (LmsConfig.ready).
+    from wagtail.images.models import get_rendition_storage
+
+    origins = []
+    for storage in (default_storage, get_rendition_storage()):
+        try:
+            origin = url_origin(storage)
+        except Exception:
+            # No credentials yet, say: the page is served, its images from the
+            # bucket are blocked until the next response finds the origin.
+            logger.exception("media URL origin unknown")
+            continue
+        if origin and origin not in origins:
+            origins.append(origin)
+    return origins
+
+
 def policy(nonce: str) -> str:
     sources = {
         "default-src": ["'self'"],
         "script-src": ["'self'", f"'nonce-{nonce}'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        # Renditions on S3-compatible storage come from the bucket's address.
+        "img-src": ["'self'", "data:", "blob:", *media_origins()],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "media-src": ["'self'"],

@@ -17,8 +17,19 @@ an empty response whose ``X-Accel-Redirect`` header tells nginx which file to se
 nginx refuses that location to any request that did not come this way. Without the
 setting (runserver, the embedded default) the file is streamed (FileResponse).
 
+Media on S3-compatible storage (lms/storage.py) has no local path, so no
+X-Accel-Redirect either: the view streams the object it read through the storage
+(FileResponse over ``storage.open``), after the same access check. Redirecting to
+a presigned URL would spare the worker, but that URL is a bearer link: whoever
+holds it gets the file until it expires, a certificate revoked meanwhile
+included, and it shows the bucket's address to the world. Streaming keeps the
+file behind the view, with or without nginx, and behind nginx costs little: nginx
+buffers the upstream answer (proxy_buffering, on by default), so the gunicorn
+worker is free once the file is handed over, however slow the client.
+
 This module is also the Wagtail documents' sendfile backend (``SENDFILE_BACKEND``),
-so lesson documents follow the same path.
+so lesson documents follow the same path (on S3, Wagtail streams them itself:
+``WAGTAILDOCS_SERVE_METHOD = "serve_view"``).
 """
 
 from pathlib import Path
@@ -58,12 +69,14 @@ def _local_name(file) -> str | None:
 def private_file_response(
     file, *, filename: str, content_type: str, as_attachment: bool = True
 ):
-    """``file`` (a FieldFile), for a request its view has already allowed."""
+    """``file`` (a FieldFile), for a request its view has already allowed: sent
+    by nginx when it is on the local disk and nginx is in front, streamed from its
+    storage (local disk or S3) otherwise."""
     name = _local_name(file)
     location = _accel_location(name) if name else None
     if location is None:
         return FileResponse(
-            file.open("rb"),
+            file.storage.open(file.name, "rb"),
             as_attachment=as_attachment,
             filename=filename,
             content_type=content_type,

@@ -216,6 +216,30 @@ STORAGES = {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Media on S3-compatible storage (AWS, MinIO, Ceph…), so that every server sees
+# the same files: one private bucket, private files streamed by their views,
+# renditions linked with signed URLs (lms/storage.py; README, Production). Static
+# files stay on the disk, served by nginx or WhiteNoise.
+SALA_S3_BUCKET = env("SALA_S3_BUCKET", default="") or env(
+    "AWS_STORAGE_BUCKET_NAME", default=""
+)
+if SALA_S3_BUCKET:
+    from lms.storage import s3_storage
+
+    STORAGES["default"] = s3_storage(
+        bucket=SALA_S3_BUCKET,
+        endpoint_url=env("SALA_S3_ENDPOINT_URL", default=""),
+        region=env("SALA_S3_REGION", default=""),
+        access_key=env("SALA_S3_ACCESS_KEY_ID", default=""),
+        secret_key=env("SALA_S3_SECRET_ACCESS_KEY", default=""),
+        prefix=env("SALA_S3_PREFIX", default=""),
+        url_expire=env.int("SALA_S3_URL_EXPIRE", default=300),
+        addressing_style=env("SALA_S3_ADDRESSING_STYLE", default=""),
+    )
+# Lesson documents go through Wagtail's view (its privacy checks, then
+# SENDFILE_BACKEND or a stream), never a redirect to the storage's URL, which
+# would be a bearer link to the file for as long as it is valid.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
