@@ -270,7 +270,11 @@ def sitting_start(
     from competitions import tasks
 
     close = tasks.sitting_close_if_overdue
-    transaction.on_commit(lambda: close.apply_async((sitting.pk,), eta=deadline))
+    # Robust: with the broker down the sitting still starts; the beat sweep
+    # (sittings_close_overdue) closes it at its deadline instead.
+    transaction.on_commit(
+        lambda: close.apply_async((sitting.pk,), eta=deadline), robust=True
+    )
     return sitting
 
 
