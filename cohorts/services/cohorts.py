@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.models import Institution, User
 from cohorts.models import Assignment, Cohort, Coordinator, Membership
+from cohorts.services.follow_up import follow_up
 from courses.models import CoursePage, Enrolment
 from courses.services import CourseError, enrolment_create
 
@@ -94,7 +95,7 @@ def assignment_set(
 def enrolments_sync_queue(*, cohort_id: int) -> None:
     from cohorts import tasks
 
-    transaction.on_commit(lambda: tasks.cohort_enrolments_sync.delay(cohort_id))
+    follow_up(tasks.cohort_enrolments_sync, cohort_id)
 
 
 def cohort_enrolments_sync(*, cohort_id: int) -> int:

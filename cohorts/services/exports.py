@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone, translation
 
 from cohorts import selectors, tables
 from cohorts.charts import report_context, report_context_rollup
 from cohorts.models import ExportJob, JobStatus, Membership
 from cohorts.pdf import render_pdf
+from cohorts.services.follow_up import follow_up
 
 EXPORT_SYNC_LIMIT = 1000
 CONTENT_TYPES = {
@@ -110,7 +110,7 @@ def export_job_create(
     )
     from cohorts import tasks
 
-    transaction.on_commit(lambda: tasks.export_job_run.delay(job.pk))
+    follow_up(tasks.export_job_run, job.pk)
     return job
 
 

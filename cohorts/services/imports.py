@@ -31,6 +31,7 @@ from accounts.models import Institution, User
 from cohorts import access
 from cohorts import enrolment_file as ef
 from cohorts.models import ImportJob, Invitation, JobStatus, Membership
+from cohorts.services.follow_up import follow_up
 
 # Files with more data rows than this are checked and applied by a worker.
 SYNC_ROWS = 300
@@ -68,7 +69,7 @@ def import_job_create(*, user, filename: str, data: bytes, base_url: str) -> Imp
     else:
         from cohorts import tasks
 
-        transaction.on_commit(lambda: tasks.import_validate.delay(job.pk))
+        follow_up(tasks.import_validate, job.pk)
     return job
 
 
@@ -277,7 +278,7 @@ def import_apply_request(*, job: ImportJob) -> bool:
     else:
         from cohorts import tasks
 
-        transaction.on_commit(lambda: tasks.import_apply.delay(job.pk))
+        follow_up(tasks.import_apply, job.pk)
     return True
 
 
@@ -404,12 +405,9 @@ def _write(job: ImportJob, check: Check) -> set[int]:
 def _queue_follow_ups(job_id: int, cohort_ids: set[int]) -> None:
     from cohorts import tasks
 
-    def queue():
-        tasks.invitations_send.delay(job_id)
-        for cohort_id in sorted(cohort_ids):
-            tasks.cohort_enrolments_sync.delay(cohort_id)
-
-    transaction.on_commit(queue)
+    follow_up(tasks.invitations_send, job_id)
+    for cohort_id in sorted(cohort_ids):
+        follow_up(tasks.cohort_enrolments_sync, cohort_id)
 
 
 # --- Invitations -----------------------------------------------------------------
