@@ -12,6 +12,7 @@ certificate job, sent as the publication commits.
 """
 
 import logging
+import uuid
 
 from django.conf import settings
 from django.db import transaction
@@ -109,8 +110,8 @@ HOLDER_NAME_FIELDS = {"full_name_km", "full_name_latin"}
 def holder_named_issue(sender, instance, created, update_fields, **kwargs):
     # A certificate waits while its holder has no name in both scripts
     # (services/holders.py); once the names are saved, from the profile page or
-    # the admin, what waited is issued after the commit. Robust, as above: the
-    # profile is saved whatever happens to the certificates.
+    # the admin, what waited is issued after the commit: the profile is saved
+    # whatever happens to the certificates.
     if created or (
         update_fields is not None and not HOLDER_NAME_FIELDS & set(update_fields)
     ):
@@ -120,6 +121,9 @@ def holder_named_issue(sender, instance, created, update_fields, **kwargs):
     from certificates.tasks import certificates_issue_for_holder
 
     if user_has_holder_names(instance) and holder_has_waiting(instance):
-        transaction.on_commit(
-            lambda: certificates_issue_for_holder.delay(instance.pk), robust=True
-        )
+        # Durable (lms.durable), like the other issue tasks: recorded with the
+        # names, swept if the broker missed it.
+        from lms.durable import durable_enqueue
+
+        key = f"certificates.holder_named:{instance.pk}:{uuid.uuid4().hex[:12]}"
+        durable_enqueue(certificates_issue_for_holder, key=key, args=(instance.pk, key))

@@ -126,13 +126,14 @@ def certificate_expiry_reminders_send():
     retry_backoff=True,
     max_retries=5,
 )
-def certificates_issue_for_holder(user_id):
+def certificates_issue_for_holder(user_id, durable_key=None):
     """Issue the certificates that waited for the holder to give their name (none
-    when nothing waited); safe to run twice."""
+    when nothing waited); safe to run twice. ``durable_key``: its lms.durable
+    record, marked done."""
     from accounts.models import User
 
     user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        return []
-    issued = services.holder_certificates_issue(user=user)
+    issued = services.holder_certificates_issue(user=user) if user else []
+    if durable_key:
+        durable.durable_done(durable_key)
     return [result.certificate.code for result in issued]
