@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from lms import tasks
 from lms.celery import app as celery_app
-from tests.faults.conftest import REDIS_SERVER, RedisServer, fail_soft_caches
+from tests.faults.conftest import fail_soft_caches, redis_server  # noqa: F401
 from tests.processes import (
     BASE_DIR,
     dead_port,
@@ -28,14 +28,9 @@ BROKER_SETTINGS = {"CELERY_TASK_ALWAYS_EAGER": False}
 
 
 @pytest.fixture
-def redis(tmp_path):
+def redis(redis_server):  # noqa: F811
     """A redis-server of the test's own, on a spare loopback port."""
-    if REDIS_SERVER is None:
-        pytest.skip("needs redis-server (apt-get install redis-server)")
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+    return redis_server
 
 
 def readyz(client):

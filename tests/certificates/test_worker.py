@@ -7,14 +7,14 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
-from django.db import connection
 
 from certificates import selectors, signing
 from certificates.models import Certificate
 from courses.models import Enrolment
+from tests.faults.worker_process import database_url
 
 BROKER = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,18 +27,6 @@ def _reachable(url: str) -> bool:
             return True
     except OSError:
         return False
-
-
-def _database_url() -> str:
-    """The URL of the test database itself (pytest-django's test_<name>)."""
-    s = connection.settings_dict
-    credentials = quote(s["USER"] or "postgres")
-    if s.get("PASSWORD"):
-        credentials += ":" + quote(s["PASSWORD"])
-    return (
-        f"postgres://{credentials}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
-        f"/{s['NAME']}"
-    )
 
 
 @pytest.mark.postgres
@@ -57,7 +45,7 @@ def test_a_worker_issues_the_certificate_of_a_completed_course(
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "lms.settings.dev",
         "DJANGO_DEBUG": "false",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": BROKER,
         "MEDIA_ROOT": str(media),
         "CERTIFICATES_SITE_URL": "http://sala.test",
