@@ -49,6 +49,10 @@ def celery_client(broker_url: str):
     from lms.celery import app
 
     saved = app.conf.broker_url, app.conf.task_always_eager
+    # Celery reads CELERY_BROKER_URL from the environment before its settings
+    # (CI sets it for the whole suite): point both at ``broker_url``.
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = broker_url
     app.conf.broker_url = broker_url
     app.conf.task_always_eager = False
     _reset_pools(app)
@@ -56,6 +60,10 @@ def celery_client(broker_url: str):
         yield app
     finally:
         app.conf.broker_url, app.conf.task_always_eager = saved
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
         _reset_pools(app)
 
 
