@@ -208,38 +208,23 @@ def _admin_screens(editor: str, *, course, contest) -> list[Screen]:
     ones whose scripts the Content-Security-Policy must let run."""
     from assessments.models import Question
 
-    screens = [Screen("admin-dashboard", editor, "/admin/", layout_checked=False)]
-    if course is not None:
-        screens.append(
-            Screen(
-                "admin-course-edit",
-                editor,
-                reverse("wagtailadmin_pages:edit", args=[course.pk]),
-                layout_checked=False,
-            )
-        )
     question = Question.objects.filter(kind="single").order_by("pk").first()
-    if question is not None:
-        screens.append(
-            Screen(
-                "admin-question-edit",
-                editor,
-                reverse(
-                    "wagtailsnippets_assessments_question:edit", args=[question.pk]
-                ),
-                layout_checked=False,
-            )
+    pages = [
+        ("admin-dashboard", "wagtailadmin_home", None),
+        ("admin-course-edit", "wagtailadmin_pages:edit", course),
+        ("admin-question-edit", "wagtailsnippets_assessments_question:edit", question),
+        ("admin-contest-edit", "wagtailsnippets_competitions_contest:edit", contest),
+    ]
+    return [
+        Screen(
+            name,
+            editor,
+            reverse(url_name, args=[obj.pk] if obj else []),
+            layout_checked=False,
         )
-    if contest is not None:
-        screens.append(
-            Screen(
-                "admin-contest-edit",
-                editor,
-                reverse("wagtailsnippets_competitions_contest:edit", args=[contest.pk]),
-                layout_checked=False,
-            )
-        )
-    return screens
+        for name, url_name, obj in pages
+        if obj is not None or name == "admin-dashboard"
+    ]
 
 
 def _import_preview(email: str) -> int | None:

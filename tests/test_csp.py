@@ -40,7 +40,20 @@ def test_report_only_switch(client, db, settings):
     assert "script-src" in response["Content-Security-Policy-Report-Only"]
 
 
-def test_the_nonce_is_known_only_during_a_request():
+def test_wagtail_choosers_carry_the_nonce_of_the_request(rf):
+    from wagtail.admin.widgets import AdminPageChooser
+
+    def view(request):
+        from django.http import HttpResponse
+
+        return HttpResponse(AdminPageChooser().render("page", None, {"id": "id_page"}))
+
+    response = csp.ContentSecurityPolicyMiddleware(view)(rf.get("/admin/"))
+    nonce = re.search(r"'nonce-([\w-]+)'", response["Content-Security-Policy"])
+    html = response.content.decode()
+    assert f'<script nonce="{nonce.group(1)}">' in html
+    assert "<script>" not in html
+    # Outside a request there is no nonce to give.
     assert csp.current_nonce() == ""
 
 

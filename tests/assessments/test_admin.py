@@ -150,6 +150,15 @@ def _question_form(bank, level, competence, *, kind, choices=(), **fields):
     return nested_form_data(data)
 
 
+@pytest.fixture
+def question_form(framework):
+    """Form data of a question in a fresh bank: ``question_form(kind=...)``."""
+    bank = QuestionBank.objects.create(name_en="Bank", name_km="ធនាគារ")
+    level = ProficiencyLevel.objects.get(framework=framework, code="L1")
+    competence = Competence.objects.get(framework=framework, code="4.2")
+    return lambda **kwargs: _question_form(bank, level, competence, **kwargs)
+
+
 def shown(message: str) -> str:
     """The message as the admin shows it: in Khmer, the editors' language."""
     with translation.override("km"):
@@ -187,25 +196,19 @@ UNANSWERABLE = [
 
 @pytest.mark.parametrize("kind,choices,fields,message", UNANSWERABLE)
 def test_admin_refuses_a_question_no_learner_could_answer_correctly(
-    client, editor, framework, kind, choices, fields, message
+    client, editor, question_form, kind, choices, fields, message
 ):
-    bank = QuestionBank.objects.create(name_en="Bank", name_km="ធនាគារ")
-    level = ProficiencyLevel.objects.get(framework=framework, code="L1")
-    competence = Competence.objects.get(framework=framework, code="4.2")
     client.force_login(editor)
-    data = _question_form(bank, level, competence, kind=kind, choices=choices, **fields)
+    data = question_form(kind=kind, choices=choices, **fields)
     response = client.post("/admin/snippets/assessments/question/add/", data)
     assert response.status_code == 200
     assert shown(message) in response.content.decode()
     assert not Question.objects.exists()
 
 
-def test_admin_refuses_removing_the_only_correct_choice(client, editor, framework):
-    bank = QuestionBank.objects.create(name_en="Bank", name_km="ធនាគារ")
-    level = ProficiencyLevel.objects.get(framework=framework, code="L1")
-    competence = Competence.objects.get(framework=framework, code="4.2")
+def test_admin_refuses_removing_the_only_correct_choice(client, editor, question_form):
     client.force_login(editor)
-    data = _question_form(bank, level, competence, kind="single", choices=(True, False))
+    data = question_form(kind="single", choices=(True, False))
     assert (
         client.post("/admin/snippets/assessments/question/add/", data).status_code
         == 302
@@ -217,9 +220,7 @@ def test_admin_refuses_removing_the_only_correct_choice(client, editor, framewor
         {
             **{
                 k: v
-                for k, v in _question_form(
-                    bank, level, competence, kind="single"
-                ).items()
+                for k, v in question_form(kind="single").items()
                 if not k.startswith("choices")
             },
             "choices": inline_formset(
@@ -259,13 +260,10 @@ def test_admin_refuses_removing_the_only_correct_choice(client, editor, framewor
     ],
 )
 def test_admin_saves_an_answerable_question_of_every_kind(
-    client, editor, framework, kind, choices, fields
+    client, editor, question_form, kind, choices, fields
 ):
-    bank = QuestionBank.objects.create(name_en="Bank", name_km="ធនាគារ")
-    level = ProficiencyLevel.objects.get(framework=framework, code="L1")
-    competence = Competence.objects.get(framework=framework, code="4.2")
     client.force_login(editor)
-    data = _question_form(bank, level, competence, kind=kind, choices=choices, **fields)
+    data = question_form(kind=kind, choices=choices, **fields)
     response = client.post("/admin/snippets/assessments/question/add/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Question.objects.get().choices.count() == len(choices)
